@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import type { Act } from './io.js';
+
+export function registerRoute(_program: Command, _act: Act): void {
+  // not built yet
+}
