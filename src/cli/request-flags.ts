@@ -14,6 +14,8 @@ export interface RequestFlags {
   retries?: string;
   strategy?: string;
   streamOptions?: boolean;
+  retryUnknown?: boolean;
+  config?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -27,9 +29,11 @@ export function addRequestFlags(cmd: Command): Command {
     .option('--header <header>', "extra request header 'Name: value' (repeatable)", collect)
     .option('--timeout <seconds>', 'deadline for one attempt, whole reply included (default 600)')
     .option('--connect-timeout <seconds>', 'TCP/TLS connect timeout (default 10)')
-    .option('--idle-timeout <seconds>', 'longest silence allowed inside a stream (default 120)')
+    .option('--idle-timeout <seconds>', 'longest silence allowed inside a reply body; keep-alives count as activity (default 0 = off)')
     .option('--retries <n>', 'retries after the first attempt (default 2)')
     .addOption(new Option('--strategy <name>', 'routing strategy across several endpoints')
       .choices(['priority', 'latency', 'round-robin', 'cost']))
+    .option('--retry-unknown', 'also retry requests whose connection broke after they were sent (they may be billed twice)')
+    .option('--config <file>', 'configuration file (env RELAY_CONFIG; default: searched from the current folder)')
     .option('--no-stream-options', 'do not send stream_options.include_usage (for servers that reject it)');
 }

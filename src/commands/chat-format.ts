@@ -1,0 +1,52 @@
+import type { ChatResult, Usage } from '../core/types.js';
+import type { Style } from '../output/style.js';
+
+// The stats line and the --json document of a chat reply. Every figure is measured or labelled.
+
+export interface CostFigure { usd: number; label: string }
+
+function tokensText(u: Usage): string {
+  return `${u.promptTokens} in / ${u.completionTokens} out tokens${u.estimated ? ' (estimated)' : ''}`;
+}
+
+export function formatUsd(usd: number): string {
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
+}
+
+export function statsLine(r: ChatResult, model: string, style: Style, cost: CostFigure | undefined, simulated: boolean): string {
+  const parts = [`${r.model ?? model} via ${r.endpoint}${simulated ? ' (simulated)' : ''}`];
+  if (r.timings.ttft !== undefined) parts.push(`TTFT ${Math.round(r.timings.ttft)} ms`);
+  const gen = r.timings.e2e !== undefined && r.timings.ttft !== undefined ? (r.timings.e2e - r.timings.ttft) / 1000 : 0;
+  if (gen > 0 && r.normalizedUsage.completionTokens > 1) {
+    parts.push(`${((r.normalizedUsage.completionTokens - 1) / gen).toFixed(1)} tok/s`);
+  }
+  parts.push(tokensText(r.normalizedUsage));
+  parts.push(cost ? `${formatUsd(cost.usd)} (${cost.label})` : 'cost unknown (no price for this model)');
+  if (r.attempts > 1) parts.push(`${r.attempts} attempts`);
+  return style.dim(parts.join(' · '));
+}
+
+export function jsonDocument(r: ChatResult, cost: CostFigure | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model: r.model,
+    endpoint: r.endpoint,
+    id: r.id,
+    request_id: r.requestId,
+    content: r.content,
+    reasoning: r.reasoning || null,
+    tool_calls: r.toolCalls.length ? r.toolCalls : null,
+    finish_reason: r.finishReason,
+    complete: r.complete,
+    usage: r.usage ?? null,
+    tokens: r.normalizedUsage,
+    cost: cost ? { usd: cost.usd, source: cost.label, estimated: r.normalizedUsage.estimated } : null,
+    timings: {
+      ttfb_ms: round(r.timings.ttfb), ttft_ms: round(r.timings.ttft), e2e_ms: round(r.timings.e2e),
+    },
+    attempts: r.attempts,
+    warnings: r.warnings,
+    ...extra,
+  };
+}
+
+const round = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);

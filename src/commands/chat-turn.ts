@@ -1,0 +1,48 @@
+import type { Io } from '../cli/io.js';
+import type { RelayClient } from '../core/client.js';
+import type { ChatRequest, ChatResult, StreamDelta } from '../core/types.js';
+
+// One request/reply as the terminal sees it: content to stdout as it arrives, reasoning to
+// stderr (dimmed), retry notices to stderr.
+
+export interface TurnOptions {
+  stream: boolean;
+  showReasoning: boolean;
+  /** --json: print nothing while the reply arrives. */
+  quiet: boolean;
+  signal: AbortSignal;
+}
+
+export interface TurnOutput {
+  /** Content that reached stdout (kept when the turn fails or is interrupted). */
+  written: string;
+  endedWithNewline: boolean;
+}
+
+export async function runTurn(client: RelayClient, req: ChatRequest, io: Io, opts: TurnOptions, out: TurnOutput): Promise<ChatResult> {
+  let inReasoning = false;
+  const onDelta = opts.quiet ? undefined : (d: StreamDelta) => {
+    if (d.kind === 'reasoning') {
+      if (!opts.showReasoning) return;
+      inReasoning = true;
+      io.stderr.write(io.err.dim(d.text));
+    } else if (d.kind === 'content') {
+      if (inReasoning) { io.stderr.write('\n'); inReasoning = false; }
+      io.stdout.write(d.text);
+      out.written += d.text;
+      out.endedWithNewline = d.text.endsWith('\n');
+    }
+  };
+  try {
+    return await client.chat(req, {
+      stream: opts.stream,
+      signal: opts.signal,
+      onDelta,
+      onRetry: (r) => {
+        io.stderr.write(io.err.dim(`relay: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1})`) + '\n');
+      },
+    });
+  } finally {
+    if (inReasoning) io.stderr.write('\n');
+  }
+}

@@ -1,0 +1,120 @@
+import type { Io } from '../cli/io.js';
+import type { RequestFlags } from '../cli/request-flags.js';
+import { EXIT, RelayError, isRelayError, usageError } from '../core/errors.js';
+import type { RelayClient } from '../core/client.js';
+import type { ChatMessage, ChatRequest } from '../core/types.js';
+import { jsonDocument, statsLine } from './chat-format.js';
+import { runTurn, type TurnOutput } from './chat-turn.js';
+import { costFigure } from './chat-cost.js';
+import { closeNames } from './suggest.js';
+import { setupRequests } from './request-setup.js';
+
+export interface ChatOptions extends RequestFlags {
+  prompt: string[];
+  system?: string;
+  temperature?: string;
+  maxTokens?: string;
+  stream?: boolean;
+  json?: boolean;
+  reasoning?: 'show' | 'hide';
+  stats?: boolean;
+}
+
+export interface ChatSession {
+  client: RelayClient;
+  model: string;
+  params: Partial<ChatRequest>;
+  simulated: boolean;
+}
+
+async function readAll(stream: NodeJS.ReadStream): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export function requestParams(opts: ChatOptions): Partial<ChatRequest> {
+  const params: Partial<ChatRequest> = {};
+  if (opts.temperature !== undefined) {
+    const t = Number(opts.temperature);
+    if (!Number.isFinite(t) || t < 0 || t > 2) throw usageError(`--temperature takes a number from 0 to 2, got "${opts.temperature}"`);
+    params.temperature = t;
+  }
+  if (opts.maxTokens !== undefined) {
+    const n = Number(opts.maxTokens);
+    if (!Number.isInteger(n) || n < 1) throw usageError(`--max-tokens takes a whole number >= 1, got "${opts.maxTokens}"`);
+    params.max_tokens = n;
+  }
+  return params;
+}
+
+export async function chat(opts: ChatOptions, io: Io): Promise<number> {
+  const params = requestParams(opts);
+  const setup = await setupRequests(opts, io);
+  const endpoint = setup.settings.endpoints[0];
+  const model = setup.settings.model.value;
+  if (!model) throw usageError('no model: pass -m/--model NAME, set RELAY_MODEL, or defaultModel in the config (`relay models` lists them)');
+  const client = setup.clientFor(endpoint);
+  const session: ChatSession = { client, model, params, simulated: Boolean(endpoint.simulated) };
+  try {
+    const piped = io.stdin.isTTY ? '' : await readAll(io.stdin);
+    const text = [opts.prompt.join(' ').trim(), piped.trim()].filter(Boolean).join('\n\n');
+    if (!text) {
+      if (!io.stdin.isTTY) throw usageError('nothing to send: give a prompt, or pipe text on stdin');
+      const { repl } = await import('./chat-repl.js');
+      return await repl(session, opts, io);
+    }
+    const messages: ChatMessage[] = [];
+    if (opts.system) messages.push({ role: 'system', content: opts.system });
+    messages.push({ role: 'user', content: text });
+    return await oneShot(session, messages, opts, io);
+  } finally {
+    await client.close();
+  }
+}
+
+async function oneShot(s: ChatSession, messages: ChatMessage[], opts: ChatOptions, io: Io): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error('SIGINT'));
+  process.once('SIGINT', onSigint);
+  const out: TurnOutput = { written: '', endedWithNewline: true };
+  const req: ChatRequest = { model: s.model, messages, ...s.params };
+  try {
+    const r = await runTurn(s.client, req, io, {
+      stream: opts.stream !== false, showReasoning: opts.reasoning !== 'hide', quiet: Boolean(opts.json), signal: controller.signal,
+    }, out);
+    const cost = await costFigure(r.model ?? s.model, s.model, r.normalizedUsage);
+    if (opts.json) io.stdout.write(JSON.stringify(jsonDocument(r, cost)) + '\n');
+    else if (io.stdout.isTTY && !out.endedWithNewline) io.stdout.write('\n');
+    for (const w of r.warnings) io.stderr.write(io.err.warn(`relay: warning: ${w}`) + '\n');
+    if (io.stderr.isTTY || opts.stats) io.stderr.write(statsLine(r, s.model, io.err, cost, s.simulated) + '\n');
+    return EXIT.ok;
+  } catch (e) {
+    if (out.written && !out.endedWithNewline && io.stdout.isTTY) io.stdout.write('\n');
+    if (isRelayError(e) && e.code === 'interrupted') {
+      const partial = out.written ? ` (partial reply of ${out.written.length} characters kept)` : '';
+      throw new RelayError(`${e.message}${partial}`, { code: 'interrupted', exitCode: EXIT.interrupted, cause: e });
+    }
+    if (isRelayError(e) && e.code === 'model_not_found') throw await withSuggestions(e, s);
+    if (opts.json && isRelayError(e)) {
+      io.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, status: e.status ?? null }, content: out.written || (e.partial ?? '') }) + '\n');
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** A 404 for the model names the endpoint's closest models, when it lists them. */
+export async function withSuggestions(e: RelayError, s: ChatSession): Promise<RelayError> {
+  try {
+    const ids = (await s.client.models()).map((m) => m.id);
+    const close = closeNames(s.model, ids);
+    if (!close.length) return e;
+    return new RelayError(`${e.message.replace(/; run `relay models`.*$/, '')}; close names: ${close.join(', ')}`, {
+      code: e.code, exitCode: e.exitCode, status: e.status, requestId: e.requestId, cause: e,
+    });
+  } catch {
+    return e;
+  }
+}

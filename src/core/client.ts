@@ -1,0 +1,198 @@
+import { Agent, type Dispatcher } from 'undici';
+import { runAttempt, type AttemptOutcome } from './attempt.js';
+import { EXIT, RelayError, interrupted } from './errors.js';
+import { failureToError } from './failure-message.js';
+import { parseRateLimitHeaders } from './ratelimit-headers.js';
+import { DEFAULT_RETRY, decideRetry, serverWaitMs, sleep, type RetryPolicy } from './retry.js';
+import { redactHeaders } from './redact.js';
+import { completeUsage } from './usage-estimate.js';
+import type { ChatRequest, ChatResult, StreamDelta } from './types.js';
+
+export interface Endpoint {
+  name: string;
+  baseUrl: string;
+  apiKey?: string;
+  /** Variable the key came from; named in auth errors, never the key itself. */
+  apiKeyEnv?: string;
+  headers?: Record<string, string>;
+  models?: Record<string, string>;
+  region?: string;
+  via?: 'direct' | 'relay';
+  simulated?: boolean;
+}
+
+export interface ClientOptions {
+  endpoint: Endpoint;
+  /** Whole-attempt deadline: the only one (undici's own 300 s timeouts are lifted). */
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Longest silence inside a reply body; 0 = off. */
+  idleTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Send stream_options.include_usage with streamed requests (default true). */
+  includeUsage?: boolean;
+  /** Upper bound of sockets per origin (default: no limit). */
+  connections?: number;
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+  debug?: (line: string) => void;
+}
+
+export interface RetryInfo { attempt: number; delayMs: number; reason: string; status?: number }
+
+export interface ChatCallOptions {
+  stream?: boolean;
+  signal?: AbortSignal;
+  onDelta?: (d: StreamDelta, atMs: number) => void;
+  onRetry?: (info: RetryInfo) => void;
+  /** Keep the arrival time of every content chunk (bench). */
+  recordChunks?: boolean;
+  /** Override the client's retry count for this call. */
+  retries?: number;
+}
+
+export class RelayClient {
+  readonly endpoint: Endpoint;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly policy: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly includeUsage: boolean;
+  private readonly baseHeaders: Record<string, string>;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.endpoint = { ...opts.endpoint, baseUrl: opts.endpoint.baseUrl.replace(/\/+$/, '') };
+    this.timeoutMs = opts.timeoutMs ?? 600_000;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 0;
+    this.includeUsage = opts.includeUsage ?? true;
+    this.policy = { ...DEFAULT_RETRY, ...opts.retry };
+    this.ownsDispatcher = !opts.dispatcher;
+    this.dispatcher = opts.dispatcher ?? new Agent({
+      connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
+      // 0 disables undici's own header/body timers: our deadline and idle timer govern (R35, R36).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 30_000,
+      connections: opts.connections ?? null,
+    });
+    this.baseHeaders = {
+      'content-type': 'application/json',
+      'user-agent': opts.userAgent ?? 'relay',
+      ...(this.endpoint.apiKey ? { authorization: `Bearer ${this.endpoint.apiKey}` } : {}),
+      ...lowerKeys(this.endpoint.headers ?? {}),
+    };
+  }
+
+  url(path: string): URL {
+    return new URL(this.endpoint.baseUrl + path);
+  }
+
+  /** The body actually sent: model renamed for this endpoint, stream options added. */
+  wireBody(req: ChatRequest, stream: boolean): ChatRequest {
+    const model = this.endpoint.models?.[req.model] ?? req.model;
+    const body: ChatRequest = { ...req, model, stream };
+    if (stream && this.includeUsage && body.stream_options === undefined) body.stream_options = { include_usage: true };
+    if (!stream) delete body.stream_options;
+    return body;
+  }
+
+  async chat(req: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResult> {
+    const stream = call.stream ?? req.stream ?? true;
+    const body = this.wireBody(req, stream);
+    const url = this.url('/chat/completions');
+    const headers = stream ? { ...this.baseHeaders, accept: 'text/event-stream' } : { ...this.baseHeaders, accept: 'application/json' };
+    const json = JSON.stringify(body);
+    const policy = call.retries === undefined ? this.policy : { ...this.policy, retries: call.retries };
+    this.opts.debug?.(`POST ${url} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const out = await runAttempt({
+        dispatcher: this.dispatcher, url, headers, body: json, stream, signal: call.signal,
+        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, onDelta: call.onDelta, recordChunks: call.recordChunks,
+      });
+      this.opts.debug?.(`← ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
+      if (out.ok) return this.result(out, req, json, attempts);
+      if (out.aborted || call.signal?.aborted) throw this.interruptedError(out, attempts);
+      const decision = decideRetry(out.failure!, { retriesDone: attempts - 1, deliveredToUser: out.deliveredToUser }, policy);
+      if (!decision.retry) throw this.finalError(out, req, attempts, decision.reason, decision.serverWaitMs);
+      call.onRetry?.({ attempt: attempts, delayMs: decision.delayMs, reason: decision.reason, status: out.status || undefined });
+      this.opts.debug?.(`retry ${attempts}/${policy.retries} in ${Math.round(decision.delayMs)} ms: ${decision.reason}`);
+      try {
+        await sleep(decision.delayMs, call.signal);
+      } catch {
+        const err = interrupted(`interrupted while waiting to retry (attempt ${attempts} of ${policy.retries + 1})`);
+        throw Object.assign(err, { attempts });
+      }
+    }
+  }
+
+  /** GET /models: the ids the endpoint serves. */
+  async models(signal?: AbortSignal): Promise<Array<{ id: string; owned_by?: string }>> {
+    const url = this.url('/models');
+    const res = await this.dispatcher.request({
+      origin: url.origin, path: url.pathname + url.search, method: 'GET',
+      headers: { ...this.baseHeaders, accept: 'application/json' }, signal,
+      headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
+    }).catch((e) => {
+      throw failureToError({ failure: { kind: 'connect', code: (e as any)?.code ?? 'ERROR' }, url: String(url), endpoint: this.endpoint.name,
+        apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, attempts: 1,
+        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, cause: e });
+    });
+    const text = await res.body.text();
+    let body: any;
+    try { body = JSON.parse(text); } catch { body = text; }
+    if (res.statusCode !== 200) {
+      throw failureToError({ failure: { kind: 'http', status: res.statusCode, headers: {}, body }, url: String(url), endpoint: this.endpoint.name,
+        apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, attempts: 1,
+        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs });
+    }
+    const list = Array.isArray(body?.data) ? body.data : Array.isArray(body?.models) ? body.models : [];
+    return list.filter((m: any) => m && typeof m.id === 'string').map((m: any) => ({ id: m.id, owned_by: m.owned_by }));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async result(out: AttemptOutcome, req: ChatRequest, json: string, attempts: number): Promise<ChatResult> {
+    const state = out.state!;
+    const warnings: string[] = [];
+    if (!state.sawDone && out.headers['content-type']?.includes('text/event-stream')) warnings.push('stream ended without [DONE] (finish_reason was sent, so the reply is complete)');
+    return {
+      ...state,
+      complete: true,
+      normalizedUsage: await completeUsage(state, req),
+      status: out.status,
+      requestId: out.headers['x-request-id'] ?? out.headers['request-id'] ?? state.id,
+      endpoint: this.endpoint.name,
+      attempts,
+      timings: out.timings,
+      rateLimit: parseRateLimitHeaders(out.headers),
+      warnings,
+      requestBytes: json.length,
+    } as ChatResult;
+  }
+
+  private finalError(out: AttemptOutcome, req: ChatRequest, attempts: number, stopReason: string, waitMs?: number): RelayError {
+    const err = failureToError({
+      failure: out.failure!, url: String(this.url('/chat/completions')), endpoint: this.endpoint.name,
+      apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, model: req.model, attempts,
+      requestId: out.headers['x-request-id'], partial: out.state?.content, timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs,
+      stopReason, serverWaitMs: waitMs ?? (out.failure?.kind === 'http' ? serverWaitMs(out.headers) : undefined), cause: out.cause,
+    });
+    return Object.assign(err, { attempts, state: out.state, rateLimit: out.status ? parseRateLimitHeaders(out.headers) : undefined });
+  }
+
+  private interruptedError(out: AttemptOutcome, attempts: number): RelayError {
+    const err = new RelayError('interrupted', { code: 'interrupted', exitCode: EXIT.interrupted, partial: out.state?.content });
+    return Object.assign(err, { attempts, state: out.state, timings: out.timings });
+  }
+}
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}
