@@ -36,12 +36,14 @@ export interface ResolvedSettings {
   warnings: string[];
 }
 
-export const DEFAULTS = { timeoutS: 600, connectTimeoutS: 10, idleTimeoutS: 120, retries: 2 };
+export const DEFAULTS = { timeoutS: 600, connectTimeoutS: 10, idleTimeoutS: 0, retries: 2 };
 
-function seconds(flag: string, raw: string | undefined): number | undefined {
+function seconds(flag: string, raw: string | undefined, zeroMeansOff = false): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw usageError(`${flag} takes a number of seconds greater than 0, got "${raw}"`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroMeansOff)) {
+    throw usageError(`${flag} takes a number of seconds greater than 0${zeroMeansOff ? ' (0 = off)' : ''}, got "${raw}"`);
+  }
   return n;
 }
 
@@ -130,7 +132,7 @@ export function resolveSettings(flags: RequestFlags, loaded: LoadedConfig, env: 
     model: pick<string | undefined>([flags.model, '--model'], [env.RELAY_MODEL, 'env RELAY_MODEL'], [cfg.defaultModel, file], [null as unknown as undefined, 'not set']),
     timeoutMs: ms(pick([seconds('--timeout', flags.timeout), '--timeout'], [cfg.timeout, file], [DEFAULTS.timeoutS, 'default'])),
     connectTimeoutMs: ms(pick([seconds('--connect-timeout', flags.connectTimeout), '--connect-timeout'], [cfg.connectTimeout, file], [DEFAULTS.connectTimeoutS, 'default'])),
-    idleTimeoutMs: ms(pick([seconds('--idle-timeout', flags.idleTimeout), '--idle-timeout'], [cfg.idleTimeout, file], [DEFAULTS.idleTimeoutS, 'default'])),
+    idleTimeoutMs: ms(pick([seconds('--idle-timeout', flags.idleTimeout, true), '--idle-timeout'], [cfg.idleTimeout, file], [DEFAULTS.idleTimeoutS, 'default'])),
     retries: pick([retriesFlag, '--retries'], [cfg.retries, file], [DEFAULTS.retries, 'default']),
     strategy: pick([flags.strategy, '--strategy'], [cfg.routes?.default?.strategy, file], ['priority', 'default']),
     includeUsage: flags.streamOptions !== false,
