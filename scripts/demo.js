@@ -1,0 +1,53 @@
+// `npm run demo`: relay end to end against its own simulator, offline. Every step is a real
+// bin/relay.js process; the simulator listens on 127.0.0.1 only and is stopped at the end.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin/relay.js');
+const out = join(root, '.relay-tmp', 'demo');
+mkdirSync(out, { recursive: true });
+
+if (!existsSync(join(root, 'dist/cli.js'))) {
+  console.error('demo: dist/ is missing; run `npm ci` (it builds) or `npm run build` first');
+  process.exit(1);
+}
+
+function startSim(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) { proc.stdout.removeAllListeners('data'); proc.stdout.resume(); resolve({ proc, url: buf.slice(0, nl).trim() }); }
+    });
+    proc.on('exit', (code) => reject(new Error(`relay sim exited with ${code}`)));
+  });
+}
+
+function relay(args, title) {
+  console.error(`\n\x1b[1m$ relay ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}\x1b[0m${title ? `   # ${title}` : ''}`);
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, RELAY_API_KEY: 'sk-demo-not-a-real-key-0000' } });
+    p.on('close', (code) => resolve(code));
+  });
+}
+
+const steps = [];
+const sim = await startSim(['--latency', '40ms', '--ttft', '250ms', '--tps', '60', '--seed', '7']);
+const cleanup = () => { try { sim.proc.kill('SIGTERM'); } catch { /* already gone */ } };
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+try {
+  console.error(`relay demo: simulator (simulated endpoint, not a real provider) at ${sim.url}`);
+  steps.push(await relay(['chat', '--base-url', sim.url, '-m', 'sim-small', '--stats', '--max-tokens', '80',
+    'Explain in two sentences what an LLM relay does.'], 'a reply streamed token by token, then the stats line'));
+} finally {
+  cleanup();
+}
+const failed = steps.filter((c) => c !== 0).length;
+console.error(failed ? `\nrelay demo: ${failed} step(s) failed` : '\nrelay demo: done');
+process.exit(failed ? 1 : 0);
