@@ -97,34 +97,39 @@ export class RelayClient {
     return body;
   }
 
-  async chat(req: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResult> {
+  /** One attempt, no retry: chat() and the router drive their own loops around it. */
+  attempt(req: ChatRequest, call: ChatCallOptions = {}): Promise<AttemptOutcome> {
     const stream = call.stream ?? req.stream ?? true;
-    const body = this.wireBody(req, stream);
     const url = this.url('/chat/completions');
     const headers = stream ? { ...this.baseHeaders, accept: 'text/event-stream' } : { ...this.baseHeaders, accept: 'application/json' };
-    const json = JSON.stringify(body);
-    const policy = call.retries === undefined ? this.policy : { ...this.policy, retries: call.retries };
+    const json = JSON.stringify(this.wireBody(req, stream));
     this.opts.debug?.(`POST ${url} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
+    return runAttempt({
+      dispatcher: this.dispatcher, url, headers, body: json, stream, signal: call.signal,
+      timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, onDelta: call.onDelta, recordChunks: call.recordChunks,
+    }).then((out) => {
+      this.opts.debug?.(`<- ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
+      return out;
+    });
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.policy;
+  }
+
+  async chat(req: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResult> {
+    const policy = call.retries === undefined ? this.policy : { ...this.policy, retries: call.retries };
     let attempts = 0;
     for (;;) {
       attempts++;
-      const out = await runAttempt({
-        dispatcher: this.dispatcher, url, headers, body: json, stream, signal: call.signal,
-        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, onDelta: call.onDelta, recordChunks: call.recordChunks,
-      });
-      this.opts.debug?.(`← ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
-      if (out.ok) return this.result(out, req, json, attempts);
+      const out = await this.attempt(req, call);
+      if (out.ok) return this.toResult(out, req, attempts);
       if (out.aborted || call.signal?.aborted) throw this.interruptedError(out, attempts);
       const decision = decideRetry(out.failure!, { retriesDone: attempts - 1, deliveredToUser: out.deliveredToUser }, policy);
-      if (!decision.retry) throw this.finalError(out, req, attempts, decision.reason, decision.serverWaitMs);
+      if (!decision.retry) throw this.toError(out, req, attempts, decision.reason, decision.serverWaitMs);
       call.onRetry?.({ attempt: attempts, delayMs: decision.delayMs, reason: decision.reason, status: out.status || undefined });
       this.opts.debug?.(`retry ${attempts}/${policy.retries} in ${Math.round(decision.delayMs)} ms: ${decision.reason}`);
-      try {
-        await sleep(decision.delayMs, call.signal);
-      } catch {
-        const err = interrupted(`interrupted while waiting to retry (attempt ${attempts} of ${policy.retries + 1})`);
-        throw Object.assign(err, { attempts });
-      }
+      await waitToRetry(decision.delayMs, call.signal, attempts, policy.retries + 1);
     }
   }
 
@@ -156,7 +161,7 @@ export class RelayClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async result(out: AttemptOutcome, req: ChatRequest, json: string, attempts: number): Promise<ChatResult> {
+  async toResult(out: AttemptOutcome, req: ChatRequest, attempts: number): Promise<ChatResult> {
     const state = out.state!;
     const warnings: string[] = [];
     if (!state.sawDone && out.headers['content-type']?.includes('text/event-stream')) warnings.push('stream ended without [DONE] (finish_reason was sent, so the reply is complete)');
@@ -171,11 +176,10 @@ export class RelayClient {
       timings: out.timings,
       rateLimit: parseRateLimitHeaders(out.headers),
       warnings,
-      requestBytes: json.length,
-    } as ChatResult;
+    };
   }
 
-  private finalError(out: AttemptOutcome, req: ChatRequest, attempts: number, stopReason: string, waitMs?: number): RelayError {
+  toError(out: AttemptOutcome, req: ChatRequest, attempts: number, stopReason: string, waitMs?: number): RelayError {
     const err = failureToError({
       failure: out.failure!, url: String(this.url('/chat/completions')), endpoint: this.endpoint.name,
       apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, model: req.model, attempts,
@@ -185,9 +189,18 @@ export class RelayClient {
     return Object.assign(err, { attempts, state: out.state, rateLimit: out.status ? parseRateLimitHeaders(out.headers) : undefined });
   }
 
-  private interruptedError(out: AttemptOutcome, attempts: number): RelayError {
+  interruptedError(out: AttemptOutcome, attempts: number): RelayError {
     const err = new RelayError('interrupted', { code: 'interrupted', exitCode: EXIT.interrupted, partial: out.state?.content });
     return Object.assign(err, { attempts, state: out.state, timings: out.timings });
+  }
+}
+
+/** Sleep before a retry; Ctrl-C ends the wait at once (R22). */
+export async function waitToRetry(ms: number, signal: AbortSignal | undefined, attempt: number, of: number): Promise<void> {
+  try {
+    await sleep(ms, signal);
+  } catch {
+    throw Object.assign(interrupted(`interrupted while waiting to retry (attempt ${attempt} of ${of})`), { attempts: attempt });
   }
 }
 
