@@ -46,11 +46,11 @@ export function parseGoDuration(s: string): number | undefined {
     const unit = t.slice(unitStart, i);
     if (unit === '') {
       // Only a whole value without any unit is allowed: "0" (Go) or "20" (seconds, lenient).
-      if (sawUnit || numStart !== (t.charCodeAt(0) === 43 ? 1 : 0)) return undefined;
+      if (sawUnit || i < t.length || !Number.isFinite(value)) return undefined;
       return value * 1000;
     }
     const scale = UNIT_MS[unit];
-    if (scale === undefined) return undefined;
+    if (scale === undefined || !Number.isFinite(value)) return undefined;
     total += value * scale;
     sawUnit = true;
   }
