@@ -1,4 +1,5 @@
 import type { ChatResult, Usage } from '../core/types.js';
+import type { Failover } from '../core/router.js';
 import type { Style } from '../output/style.js';
 
 // The stats line and the --json document of a chat reply. Every figure is measured or labelled.
@@ -13,7 +14,7 @@ export function formatUsd(usd: number): string {
   return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
 }
 
-export function statsLine(r: ChatResult, model: string, style: Style, cost: CostFigure | undefined, simulated: boolean): string {
+export function statsLine(r: ChatResult & { failovers?: Failover[] }, model: string, style: Style, cost: CostFigure | undefined, simulated: boolean): string {
   const parts = [`${r.model ?? model} via ${r.endpoint}${simulated ? ' (simulated)' : ''}`];
   if (r.timings.ttft !== undefined) parts.push(`TTFT ${Math.round(r.timings.ttft)} ms`);
   const gen = r.timings.e2e !== undefined && r.timings.ttft !== undefined ? (r.timings.e2e - r.timings.ttft) / 1000 : 0;
@@ -23,10 +24,11 @@ export function statsLine(r: ChatResult, model: string, style: Style, cost: Cost
   parts.push(tokensText(r.normalizedUsage));
   parts.push(cost ? `${formatUsd(cost.usd)} (${cost.label})` : 'cost unknown (no price for this model)');
   if (r.attempts > 1) parts.push(`${r.attempts} attempts`);
+  for (const f of r.failovers ?? []) parts.push(`failover ${f.from} -> ${f.to} (${f.reason}, switched in ${f.switchMs.toFixed(1)} ms)`);
   return style.dim(parts.join(' · '));
 }
 
-export function jsonDocument(r: ChatResult, cost: CostFigure | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function jsonDocument(r: ChatResult & { failovers?: Failover[] }, cost: CostFigure | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     model: r.model,
     endpoint: r.endpoint,
@@ -44,6 +46,7 @@ export function jsonDocument(r: ChatResult, cost: CostFigure | undefined, extra:
       ttfb_ms: round(r.timings.ttfb), ttft_ms: round(r.timings.ttft), e2e_ms: round(r.timings.e2e),
     },
     attempts: r.attempts,
+    failovers: r.failovers ?? [],
     warnings: r.warnings,
     ...extra,
   };

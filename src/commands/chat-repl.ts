@@ -29,7 +29,7 @@ export async function repl(s: ChatSession, opts: ChatOptions, io: Io): Promise<n
     rl.close();
   });
   rl.on('close', () => { closed = true; });
-  io.stderr.write(io.err.dim(`relay chat · ${s.model} via ${s.client.endpoint.name}${s.simulated ? ' (simulated)' : ''} · ${HELP}`) + '\n');
+  io.stderr.write(io.err.dim(`relay chat · ${s.model} via ${s.chatter.endpoints.map((e) => e.name).join(', ')}${s.simulated ? ' (simulated)' : ''} · ${HELP}`) + '\n');
   const lines = lineReader(rl);
   rl.prompt();
   for (;;) {
@@ -48,7 +48,7 @@ export async function repl(s: ChatSession, opts: ChatOptions, io: Io): Promise<n
     inflight = new AbortController();
     const out: TurnOutput = { written: '', endedWithNewline: true };
     try {
-      const r = await runTurn(s.client, { model: s.model, messages, ...s.params } as ChatRequest, io,
+      const r = await runTurn(s.chatter, { model: s.model, messages, ...s.params } as ChatRequest, io,
         { stream: opts.stream !== false, showReasoning: opts.reasoning !== 'hide', quiet: false, signal: inflight.signal }, out);
       if (!out.endedWithNewline) io.stdout.write('\n');
       history.push({ role: 'assistant', content: r.content });
@@ -117,7 +117,7 @@ async function command(text: string, c: CommandContext): Promise<boolean> {
     case '/save': {
       if (!rest.length) { say('usage: /save FILE'); return false; }
       const sys = c.system();
-      const doc = { model: c.s.model, endpoint: c.s.client.endpoint.name, messages: sys ? [{ role: 'system', content: sys }, ...c.history] : c.history };
+      const doc = { model: c.s.model, endpoint: c.s.chatter.endpoints.map((e) => e.name).join(','), messages: sys ? [{ role: 'system', content: sys }, ...c.history] : c.history };
       try {
         await writeFile(arg, JSON.stringify(doc, null, 2) + '\n');
         say(`saved ${c.history.length} messages to ${arg}`);

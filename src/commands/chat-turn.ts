@@ -1,6 +1,7 @@
 import type { Io } from '../cli/io.js';
-import type { RelayClient } from '../core/client.js';
+import type { Chatter } from './request-setup.js';
 import type { ChatRequest, ChatResult, StreamDelta } from '../core/types.js';
+import type { Failover } from '../core/router.js';
 
 // One request/reply as the terminal sees it: content to stdout as it arrives, reasoning to
 // stderr (dimmed), retry notices to stderr.
@@ -19,7 +20,7 @@ export interface TurnOutput {
   endedWithNewline: boolean;
 }
 
-export async function runTurn(client: RelayClient, req: ChatRequest, io: Io, opts: TurnOptions, out: TurnOutput): Promise<ChatResult> {
+export async function runTurn(client: Chatter, req: ChatRequest, io: Io, opts: TurnOptions, out: TurnOutput): Promise<ChatResult & { failovers?: Failover[] }> {
   let inReasoning = false;
   const onDelta = opts.quiet ? undefined : (d: StreamDelta) => {
     if (d.kind === 'reasoning') {

@@ -7,7 +7,7 @@ import { jsonDocument, statsLine } from './chat-format.js';
 import { runTurn, type TurnOutput } from './chat-turn.js';
 import { costFigure } from './chat-cost.js';
 import { closeNames } from './suggest.js';
-import { setupRequests } from './request-setup.js';
+import { setupRequests, type Chatter } from './request-setup.js';
 
 export interface ChatOptions extends RequestFlags {
   prompt: string[];
@@ -21,6 +21,8 @@ export interface ChatOptions extends RequestFlags {
 }
 
 export interface ChatSession {
+  chatter: Chatter;
+  /** The first endpoint's client, for /models look-ups. */
   client: RelayClient;
   model: string;
   params: Partial<ChatRequest>;
@@ -55,7 +57,8 @@ export async function chat(opts: ChatOptions, io: Io): Promise<number> {
   const model = setup.settings.model.value;
   if (!model) throw usageError('no model: pass -m/--model NAME, set RELAY_MODEL, or defaultModel in the config (`relay models` lists them)');
   const client = setup.clientFor(endpoint);
-  const session: ChatSession = { client, model, params, simulated: Boolean(endpoint.simulated) };
+  const chatter = setup.chatter();
+  const session: ChatSession = { chatter, client, model, params, simulated: setup.settings.endpoints.every((e) => e.simulated) };
   try {
     const piped = io.stdin.isTTY ? '' : await readAll(io.stdin);
     const text = [opts.prompt.join(' ').trim(), piped.trim()].filter(Boolean).join('\n\n');
@@ -69,7 +72,7 @@ export async function chat(opts: ChatOptions, io: Io): Promise<number> {
     messages.push({ role: 'user', content: text });
     return await oneShot(session, messages, opts, io);
   } finally {
-    await client.close();
+    await Promise.all([client.close(), chatter.close()]);
   }
 }
 
@@ -80,7 +83,7 @@ async function oneShot(s: ChatSession, messages: ChatMessage[], opts: ChatOption
   const out: TurnOutput = { written: '', endedWithNewline: true };
   const req: ChatRequest = { model: s.model, messages, ...s.params };
   try {
-    const r = await runTurn(s.client, req, io, {
+    const r = await runTurn(s.chatter, req, io, {
       stream: opts.stream !== false, showReasoning: opts.reasoning !== 'hide', quiet: Boolean(opts.json), signal: controller.signal,
     }, out);
     const cost = await costFigure(r.model ?? s.model, s.model, r.normalizedUsage);

@@ -2,7 +2,8 @@ import { usageError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import type { LoadedConfig } from './load.js';
-import type { EndpointConfig, RelayConfig } from './schema.js';
+import type { EndpointConfig, RelayConfig, RouteConfig } from './schema.js';
+import type { BreakerSettings } from '../core/breaker.js';
 
 // Precedence: flags > environment > config file > built-in defaults (DESIGN 3).
 // Every value remembers where it came from, for `relay config` and for error messages.
@@ -32,6 +33,8 @@ export interface ResolvedSettings {
   retries: Sourced<number>;
   strategy: Sourced<string>;
   includeUsage: boolean;
+  /** Circuit-breaker settings of the selected route, if the config gives any. */
+  breaker?: Partial<BreakerSettings>;
   configFile?: string;
   warnings: string[];
 }
@@ -79,11 +82,11 @@ function endpointFrom(name: string, e: EndpointConfig, cfg: RelayConfig, flags: 
   };
 }
 
-function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): ResolvedEndpoint[] {
+function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): { endpoints: ResolvedEndpoint[]; route?: RouteConfig } {
   const cfg = loaded.config;
   const file = loaded.file ?? 'config';
   const configured = cfg.endpoints ?? {};
-  const named = (names: string[], source: string) => names.map((n) => {
+  const list = (names: string[], source: string) => names.map((n) => {
     const e = configured[n];
     if (!e) {
       const known = Object.keys(configured);
@@ -91,21 +94,23 @@ function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.
     }
     return endpointFrom(n, e, cfg, flags, env, source);
   });
+  const named = (names: string[], source: string, route?: RouteConfig) => ({ endpoints: list(names, source), route });
   if (flags.endpoint) {
     const names = flags.endpoint.split(',').map((s) => s.trim()).filter(Boolean);
     // A route name expands to its endpoints.
-    if (names.length === 1 && cfg.routes?.[names[0]] && !configured[names[0]]) return named(cfg.routes[names[0]].endpoints, `route ${names[0]} (${file})`);
+    const route = names.length === 1 && !configured[names[0]] ? cfg.routes?.[names[0]] : undefined;
+    if (route) return named(route.endpoints, `route ${names[0]} (${file})`, route);
     return named(names, `--endpoint`);
   }
-  const adHoc = (url: string, source: string): ResolvedEndpoint[] => {
+  const adHoc = (url: string, source: string) => {
     try { new URL(url); } catch { throw usageError(`base URL "${url}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
-    return [endpointFrom('default', { baseUrl: url }, cfg, flags, env, source)];
+    return { endpoints: [endpointFrom('default', { baseUrl: url }, cfg, flags, env, source)] };
   };
   if (flags.baseUrl) return adHoc(flags.baseUrl, '--base-url');
   if (env.RELAY_BASE_URL) return adHoc(env.RELAY_BASE_URL, 'env RELAY_BASE_URL');
   if (env.OPENAI_BASE_URL) return adHoc(env.OPENAI_BASE_URL, 'env OPENAI_BASE_URL');
   if (cfg.baseUrl) return adHoc(cfg.baseUrl, file);
-  if (cfg.routes?.default) return named(cfg.routes.default.endpoints, `route default (${file})`);
+  if (cfg.routes?.default) return named(cfg.routes.default.endpoints, `route default (${file})`, cfg.routes.default);
   if (cfg.defaultEndpoint) return named([cfg.defaultEndpoint], `defaultEndpoint (${file})`);
   const names = Object.keys(configured);
   if (names.length === 1) return named(names, file);
@@ -117,7 +122,7 @@ function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.
 export function resolveSettings(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): ResolvedSettings {
   const cfg = loaded.config;
   const file = loaded.file ?? 'config';
-  const endpoints = selectEndpoints(flags, loaded, env);
+  const { endpoints, route } = selectEndpoints(flags, loaded, env);
   const extra = (flags.header ?? []).map(parseHeader);
   for (const e of endpoints) for (const [k, v] of extra) e.headers[k] = v;
   const warnings: string[] = [];
@@ -134,7 +139,8 @@ export function resolveSettings(flags: RequestFlags, loaded: LoadedConfig, env: 
     connectTimeoutMs: ms(pick([seconds('--connect-timeout', flags.connectTimeout), '--connect-timeout'], [cfg.connectTimeout, file], [DEFAULTS.connectTimeoutS, 'default'])),
     idleTimeoutMs: ms(pick([seconds('--idle-timeout', flags.idleTimeout, true), '--idle-timeout'], [cfg.idleTimeout, file], [DEFAULTS.idleTimeoutS, 'default'])),
     retries: pick([retriesFlag, '--retries'], [cfg.retries, file], [DEFAULTS.retries, 'default']),
-    strategy: pick([flags.strategy, '--strategy'], [cfg.routes?.default?.strategy, file], ['priority', 'default']),
+    strategy: pick([flags.strategy, '--strategy'], [route?.strategy, file], ['priority', 'default']),
+    breaker: route?.breaker,
     includeUsage: flags.streamOptions !== false,
     configFile: loaded.file,
     warnings,

@@ -16,6 +16,8 @@ export interface EndpointConfig {
 export interface RouteConfig {
   endpoints: string[];
   strategy?: 'priority' | 'latency' | 'round-robin' | 'cost';
+  /** Circuit breaker: consecutive failures, error rate over a window, cooldown before a probe. */
+  breaker?: { failures?: number; errorRate?: number; window?: number; minRequests?: number; cooldownMs?: number };
 }
 
 export interface PriceOverride {
@@ -111,6 +113,13 @@ export function validateConfig(raw: unknown): string[] {
       }
       for (const e of r.endpoints) {
         if (typeof e !== 'string' || !endpointNames.includes(e)) problems.push(`routes.${name}.endpoints: "${String(e)}" is not a configured endpoint`);
+      }
+      if (r.breaker !== undefined) {
+        if (!isObj(r.breaker)) problems.push(`routes.${name}.breaker: must be an object`);
+        else for (const [k, v] of Object.entries(r.breaker)) {
+          if (!['failures', 'errorRate', 'window', 'minRequests', 'cooldownMs'].includes(k)) problems.push(`routes.${name}.breaker.${k}: unknown field`);
+          else checkPositive(v, `routes.${name}.breaker.${k}`, problems);
+        }
       }
       if (r.strategy !== undefined && !STRATEGIES.includes(String(r.strategy))) {
         problems.push(`routes.${name}.strategy: must be one of ${STRATEGIES.join(', ')}`);
