@@ -1,0 +1,132 @@
+import type { ServerResponse } from 'node:http';
+import type { SimReply } from './text.js';
+import { ChunkTemplate, DONE_EVENT, streamErrorEvent, type UsageCounts } from './wire.js';
+
+// Writes one streamed reply on a schedule: the role chunk with the headers, the first token
+// chunk `ttft` later, then one chunk every chunkTokens/tps seconds. Every due time is computed
+// from the moment the headers went out, so timer lateness never accumulates; a late timer
+// writes everything that has fallen due. With no delays at all the whole stream is written in
+// one corked burst (one write per chunk, one syscall for all of them).
+
+export interface StreamPlan {
+  replies: SimReply[];
+  chunkTokens: number;
+  ttftMs: number;
+  tps: number;
+  includeUsage: boolean;
+  promptTokens: number;
+  /** 'truncate' ends after half the steps, cleanly; 'error' sends an error event there. */
+  cut?: 'truncate' | 'error';
+}
+
+export class StreamWriter {
+  private readonly tpl: ChunkTemplate;
+  private readonly steps: number[];
+  private readonly rSteps: number[];
+  private readonly run: number;
+  private readonly total: number;
+  private readonly interval: number;
+  private t0 = 0;
+  private k = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Tokens written so far (reasoning included), for usage and the limiter's refund. */
+  served = 0;
+
+  constructor(private readonly res: ServerResponse, private readonly plan: StreamPlan, id: string, created: number, model: string,
+    private readonly onDone: () => void) {
+    this.tpl = new ChunkTemplate(id, created, model);
+    const ct = plan.chunkTokens;
+    this.rSteps = plan.replies.map((r) => Math.ceil(r.reasoning.length / ct));
+    this.steps = plan.replies.map((r, i) => this.rSteps[i]! + Math.ceil(r.content.length / ct));
+    this.total = Math.max(1, ...this.steps);
+    this.run = plan.cut ? Math.floor(this.total / 2) : this.total;
+    this.interval = plan.tps > 0 ? (ct * 1000) / plan.tps : 0;
+  }
+
+  /** Headers were just written: send the role chunks and start the schedule. */
+  start(): void {
+    this.t0 = performance.now();
+    const res = this.res;
+    res.cork();
+    for (let i = 0; i < this.plan.replies.length; i++) res.write(this.tpl.role(i));
+    if (this.plan.ttftMs > 0) {
+      process.nextTick(uncork, res);
+      this.timer = setTimeout(this.tick, this.plan.ttftMs);
+    } else {
+      this.tick(true);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private due(k: number): number {
+    return this.t0 + this.plan.ttftMs + k * this.interval;
+  }
+
+  private readonly tick = (corked = false): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const res = this.res;
+    const now = performance.now();
+    if (!corked) res.cork();
+    // Write what is due (a quarter millisecond early is closer to on time than a whole timer late).
+    while (this.k < this.run && this.due(this.k) <= now + 0.25) this.emit(this.k++);
+    if (this.k < this.run) {
+      process.nextTick(uncork, res);
+      this.timer = setTimeout(this.tick, this.due(this.k) - now);
+      return;
+    }
+    this.end(); // end() uncorks fully
+  };
+
+  private emit(k: number): void {
+    const { replies, chunkTokens: ct } = this.plan;
+    const res = this.res;
+    for (let i = 0; i < replies.length; i++) {
+      const steps = this.steps[i]!;
+      if (k < steps) {
+        const r = replies[i]!;
+        const rs = this.rSteps[i]!;
+        if (k < rs) {
+          const text = ct === 1 ? r.reasoning[k]! : r.reasoning.slice(k * ct, (k + 1) * ct).join('');
+          this.served += ct === 1 ? 1 : Math.min(ct, r.reasoning.length - k * ct);
+          res.write(this.tpl.reasoning(i, text));
+        } else {
+          const c = k - rs;
+          const text = ct === 1 ? r.content[c]! : r.content.slice(c * ct, (c + 1) * ct).join('');
+          this.served += ct === 1 ? 1 : Math.min(ct, r.content.length - c * ct);
+          res.write(this.tpl.content(i, text));
+        }
+      }
+      if (!this.plan.cut && k === Math.max(steps, 1) - 1) res.write(this.tpl.finish(i, replies[i]!.finishReason));
+    }
+  }
+
+  private end(): void {
+    const res = this.res;
+    const plan = this.plan;
+    if (plan.cut === 'error') res.write(streamErrorEvent());
+    if (!plan.cut) {
+      if (plan.includeUsage) res.write(this.tpl.usage(this.usage()));
+      res.write(DONE_EVENT);
+    }
+    res.end();
+    this.stopped = true;
+    this.onDone();
+  }
+
+  usage(): UsageCounts {
+    let reasoning = 0;
+    for (const r of this.plan.replies) reasoning += r.reasoning.length;
+    return { prompt: this.plan.promptTokens, completion: this.served, reasoning };
+  }
+}
+
+function uncork(res: ServerResponse): void {
+  res.uncork();
+}
