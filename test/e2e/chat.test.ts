@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type SimServer } from '../../src/sim/server.js';
+import { simReplyText } from '../../src/sim/text.js';
+import { runRelay, startRelay } from '../helpers/relay.js';
+
+// relay chat as a user runs it: the real bin/relay.js process against relay sim on loopback.
+
+const KEY = 'sk-test-SECRET-abc123xyz789-chat';
+const PROMPT = 'Tell me about rivers.';
+const messages = [{ role: 'user', content: PROMPT }];
+
+describe('relay chat against relay sim', () => {
+  let sim: SimServer;
+  beforeAll(async () => {
+    sim = await startSim({
+      seed: 11,
+      profiles: {
+        slow: { ttftMs: 50, tps: 20 },
+        locked: { apiKey: KEY.replace('SECRET', 'OTHER') },
+        once429: { faultScript: '429,ok', retryAfterS: 1 },
+        fail500: { faults: '500=1' },
+        stall: { faults: 'stall=1' },
+        cut: { faults: 'truncate=1' },
+      },
+    });
+  });
+  afterAll(async () => { await sim?.close(); });
+
+  const env = { RELAY_API_KEY: KEY };
+
+  it('streams the simulator\'s deterministic text to stdout byte for byte; stats go to stderr only', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', '--max-tokens', '40', '--stats', PROMPT], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(simReplyText(11, { messages, max_tokens: 40 }, 40));
+    expect(r.stderr).toMatch(/sim-1 via default · TTFT \d+ ms/);
+    expect(r.stderr).toMatch(/\d+ in \/ 40 out tokens/);
+    expect(r.stderr).not.toMatch(/estimated/); // the simulator sends real usage
+  });
+
+  it('sends piped stdin together with the prompt', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', 'summarise'], { env, input: 'a long document\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(simReplyText(11, { messages: [{ role: 'user', content: 'summarise\n\na long document' }] }));
+  });
+
+  it('writes no ANSI escapes when piped; NO_COLOR and --no-color keep stderr plain; FORCE_COLOR colours stderr only', async () => {
+    const plain = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', '--stats', 'hi'], { env });
+    expect(plain.stdout + plain.stderr).not.toContain('\x1b');
+    const noColor = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', '--stats', 'hi'], { env: { ...env, NO_COLOR: '1' } });
+    expect(noColor.stderr).not.toContain('\x1b');
+    const forced = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', '--stats', 'hi'], { env: { ...env, FORCE_COLOR: '1' } });
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain('\x1b[');
+    expect(forced.stdout).not.toContain('\x1b');
+    const flag = await runRelay(['chat', '--no-color', '--base-url', sim.url, '-m', 'sim-1', '--stats', 'hi'], { env: { ...env, FORCE_COLOR: '1' } });
+    expect(flag.stderr).not.toContain('\x1b');
+  });
+
+  it('401: exit 4, names the endpoint and the variable that holds the key', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('locked'), '-m', 'sim-1', 'hi'], { env });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^relay: 401 from http:\/\/127\.0\.0\.1:\d+\/locked\/v1\/chat\/completions: the key in RELAY_API_KEY was refused/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('429 with retry-after: 1, then success: waits what the server asked and exits 0', async () => {
+    const started = Date.now();
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('once429'), '-m', 'sim-1', 'hi'], { env });
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // never earlier than the server asked (R18)
+    expect(r.stdout).toBe(simReplyText(11, { messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.stderr).toMatch(/429 rate limited; retrying in 1\.0 s/);
+  });
+
+  it('500 on every attempt: exit 5 after the default 2 retries', async () => {
+    const before = sim.stats().profiles.fail500?.requests ?? 0;
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('fail500'), '-m', 'sim-1', 'hi'], { env });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/relay: 500 from .* after 3 attempts/);
+    expect((sim.stats().profiles.fail500?.requests ?? 0) - before).toBe(3);
+  });
+
+  it('a stalled server ends in a timeout: exit 6 naming --timeout', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('stall'), '-m', 'sim-1', '--timeout', '0.5', '--retries', '0', 'hi'], { env });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/no response from default within 0\.5 s \(--timeout\)/);
+  });
+
+  it('a truncated stream is an error (exit 6), not a success, and the partial text is kept', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('cut'), '-m', 'sim-1', '--retries', '0', 'hi'], { env });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/ended before the reply was complete/);
+    expect(simReplyText(11, { messages: [{ role: 'user', content: 'hi' }] }).startsWith(r.stdout)).toBe(true);
+  });
+
+  it('an unknown flag is a usage error: exit 2, one line', async () => {
+    const r = await runRelay(['chat', '--bogus-flag', 'hi']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^relay: unknown option '--bogus-flag'/);
+  });
+
+  it('SIGINT during a one-shot stream: exit 130 with the partial text flushed', async () => {
+    const p = startRelay(['chat', '--base-url', sim.baseUrl('slow'), '-m', 'sim-1', '--max-tokens', '200', 'hi'], { env });
+    await p.waitForStdout(/\S+ \S+ \S+/); // a few tokens have arrived
+    p.proc.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(simReplyText(11, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 200 }, 200).startsWith(r.stdout)).toBe(true);
+    expect(r.stderr).toMatch(/relay: interrupted \(partial reply of \d+ characters kept\)/);
+  });
+
+  it('the API key appears nowhere in stdout or stderr, with --debug, on success and on every error', async () => {
+    const runs = await Promise.all([
+      runRelay(['--debug', 'chat', '--base-url', sim.url, '-m', 'sim-1', 'hi'], { env }),
+      runRelay(['--debug', 'chat', '--base-url', sim.baseUrl('locked'), '-m', 'sim-1', 'hi'], { env }),
+      runRelay(['--debug', 'chat', '--base-url', sim.baseUrl('fail500'), '-m', 'sim-1', '--retries', '0', 'hi'], { env }),
+      runRelay(['--debug', 'chat', '--base-url', sim.baseUrl('cut'), '-m', 'sim-1', '--retries', '0', 'hi'], { env }),
+      runRelay(['--debug', 'chat', '--base-url', sim.baseUrl('stall'), '-m', 'sim-1', '--timeout', '0.3', '--retries', '0', 'hi'], { env }),
+      runRelay(['--debug', 'chat', '--base-url', 'http://127.0.0.1:9/v1', '-m', 'sim-1', '--retries', '0', 'hi'], { env }),
+      runRelay(['--debug', 'config'], { env: { ...env, RELAY_BASE_URL: sim.url } }),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([0, 4, 5, 6, 6, 6, 0]);
+    for (const r of runs) {
+      expect(r.stdout).not.toContain(KEY);
+      expect(r.stderr).not.toContain(KEY);
+      expect(r.stderr).not.toContain('SECRET-abc123');
+    }
+    expect(runs[0].stderr).toMatch(/\[debug\] POST .*"authorization":"\[redacted\]"/);
+  });
+});
