@@ -49,6 +49,10 @@ export interface ChatCallOptions {
   recordChunks?: boolean;
   /** Override the client's retry count for this call. */
   retries?: number;
+  /** Awaited before every attempt, retries and failovers included (batch: rate-limit admission). */
+  beforeAttempt?: (attempt: number) => Promise<void>;
+  /** Sees every attempt's raw outcome: status, headers, failure (batch: limits, attempt log). */
+  onAttempt?: (out: AttemptOutcome, endpoint: string) => void;
 }
 
 export class RelayClient {
@@ -122,7 +126,9 @@ export class RelayClient {
     let attempts = 0;
     for (;;) {
       attempts++;
+      if (call.beforeAttempt) await call.beforeAttempt(attempts);
       const out = await this.attempt(req, call);
+      call.onAttempt?.(out, this.endpoint.name);
       if (out.ok) return this.toResult(out, req, attempts);
       if (out.aborted || call.signal?.aborted) throw this.interruptedError(out, attempts);
       const decision = decideRetry(out.failure!, { retriesDone: attempts - 1, deliveredToUser: out.deliveredToUser }, policy);

@@ -82,6 +82,11 @@ export class Router {
     let retriesDone = 0;
     let pending: { from: string; reason: string; at: number } | undefined;
     for (;;) {
+      if (call.beforeAttempt) {
+        const t = performance.now();
+        await call.beforeAttempt(attempts + 1);
+        if (pending) pending.at += performance.now() - t; // a rate-limit wait is not switchover time
+      }
       const m = this.pick(req, new Set(tried.keys()));
       if (!m) throw this.allDown(tried);
       attempts++;
@@ -89,6 +94,7 @@ export class Router {
       for (const o of this.members) o.sinceChosen = o === m ? 0 : o.sinceChosen + 1;
       m.requests++;
       const out = await m.client.attempt(req, call);
+      call.onAttempt?.(out, m.client.endpoint.name);
       if (pending) {
         failovers.push({ from: pending.from, to: m.client.endpoint.name, reason: pending.reason, switchMs: Math.max(0, out.timings.start - pending.at) });
         call.onRetry?.({ attempt: attempts - 1, delayMs: 0, reason: `${pending.reason}; failed over to ${m.client.endpoint.name}` });
