@@ -28,6 +28,8 @@ export interface AttemptOutcome {
   state?: Assembled;
   /** Raw error body (non-2xx), for messages. */
   errorBody?: unknown;
+  /** The parsed JSON of a non-streamed 2xx reply, all choices included (batch writes it out as is). */
+  body?: unknown;
   deliveredToUser: boolean;
   /** True when the caller's signal ended the attempt (Ctrl-C), not a timeout. */
   aborted: boolean;
@@ -131,6 +133,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
         timings.e2e = performance.now() - t0;
         return out;
       }
+      out.body = body;
       const whole = assembleCompletion(body);
       state = whole;
       timings.ttft = performance.now() - t0;
