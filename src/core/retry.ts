@@ -222,6 +222,9 @@ export function isQuotaExhausted(body: unknown): boolean {
   return /exceeded your current quota|insufficient[_ ]quota|quota (?:has been )?exhausted|billing|credit balance|out of credits|insufficient credits/.test(msg);
 }
 
+// Node runs a timer longer than 2^31-1 ms at once (with a warning); a very long wait must stay long.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Resolves after ms; rejects at once with signal.reason when the signal aborts (Ctrl-C during a backoff, R22). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -236,7 +239,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, Math.max(0, ms));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
