@@ -9,29 +9,34 @@ import { sourcesFooter, type Conversion } from './projection-report.js';
 
 const n = (v: number) => formatTokens(int(v));
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
 function headline(a: Actual, source: string): string {
-  const parts = [`${a.requests} request(s) with usage`];
-  if (a.failedCounted) parts.push(`${a.failedCounted} of them failed but carried usage and are counted (the provider may have billed them)`);
-  if (a.failedWithoutUsage) parts.push(`${a.failedWithoutUsage} failed request(s) without usage, not counted`);
-  if (a.skipped.length) parts.push(`${a.skipped.length} line(s) skipped (${[...new Set(a.skipped.map((s) => s.reason))].join(', ')})`);
+  const parts = [`${plural(a.requests, 'request')} with usage`];
+  if (a.failedCounted) parts.push(`${a.failedCounted === 1 ? '1 of them' : `${a.failedCounted} of them`} failed but carried usage, counted because the provider may have billed it`);
+  if (a.failedWithoutUsage) parts.push(`${plural(a.failedWithoutUsage, 'failed request')} without usage, not counted`);
+  if (a.skipped.length) parts.push(`${plural(a.skipped.length, 'line')} skipped (${[...new Set(a.skipped.map((s) => s.reason))].join(', ')})`);
   return `relay cost --from ${source}: ${parts.join('; ')}`;
 }
 
 export function actualText(a: Actual, source: string, opts: { explain?: boolean; currency?: Conversion } = {}): string {
   const c = opts.currency;
+  // Cache writes only exist with Anthropic-style usage; the column appears when there are some.
+  const writes = a.usage.cacheWriteTokens > 0;
   const cols: Column[] = [
     { header: 'model' }, { header: 'requests', align: 'right' }, { header: 'failed', align: 'right' },
-    { header: 'prompt', align: 'right' }, { header: 'cached', align: 'right' }, { header: 'cache write', align: 'right' },
+    { header: 'prompt', align: 'right' }, { header: 'cached', align: 'right' },
+    ...(writes ? [{ header: 'cache write', align: 'right' } as Column] : []),
     { header: 'completion', align: 'right' }, { header: 'reasoning', align: 'right' }, { header: 'cost', align: 'right' },
   ];
   if (c) cols.push({ header: `cost ${c.code}`, align: 'right' });
   const conv = (v: Rational) => (c ? formatCurrency(v.mul(c.rate), c.code) : undefined);
-  const rows = a.rows.map((r) => [
-    r.model, String(r.requests), String(r.failed), n(r.usage.promptTokens), n(r.usage.cachedTokens), n(r.usage.cacheWriteTokens),
-    n(r.usage.completionTokens), n(r.usage.reasoningTokens), formatUsd(r.usd), conv(r.usd),
-  ]);
-  rows.push(['total', String(a.requests), String(a.failedCounted), n(a.usage.promptTokens), n(a.usage.cachedTokens), n(a.usage.cacheWriteTokens),
-    n(a.usage.completionTokens), n(a.usage.reasoningTokens), formatUsd(a.total), conv(a.total)]);
+  const row = (name: string, req: number, failed: number, u: Actual['usage'], usd: Rational) => [
+    name, String(req), String(failed), n(u.promptTokens), n(u.cachedTokens), ...(writes ? [n(u.cacheWriteTokens)] : []),
+    n(u.completionTokens), n(u.reasoningTokens), formatUsd(usd), conv(usd),
+  ];
+  const rows = a.rows.map((r) => row(r.model, r.requests, r.failed, r.usage, r.usd));
+  rows.push(row('total', a.requests, a.failedCounted, a.usage, a.total));
   const out = [headline(a, source), '', ...renderTable(cols, rows), ''];
   out.push('cached tokens are part of prompt and reasoning tokens part of completion: each is counted once');
   if (a.estimated) out.push('some usage was estimated by relay (the server sent none): those figures are estimates');

@@ -16,5 +16,7 @@ export function toCsv(header: string[], rows: Cell[][]): string {
   return stringify([header, ...rows], {
     cast: { string: (v) => neutralizeCell(v), number: (v) => String(v) },
     record_delimiter: '\n',
+    // csv-stringify only quotes the record delimiter; a bare CR inside a cell must be quoted too.
+    quoted_match: /\r/,
   });
 }

@@ -160,7 +160,7 @@ export function resolveModel(book: PriceBook, name: string, context = ''): Price
 /** Where one entry's figures come from, in one line: `https://… as of 2025-04-14` or with the override named. */
 export function describeSource(e: PriceEntry): string {
   const base = `${e.source}${e.asOf ? ` as of ${e.asOf}` : ''}`;
-  if (e.origin === BUILT_IN || !e.overridden.length) return e.origin === BUILT_IN ? base : `${e.origin}${e.source !== e.origin ? ` (${base})` : ''}`;
+  if (e.origin === BUILT_IN || !e.overridden.length) return e.origin === BUILT_IN || e.source === e.origin ? base : `${e.origin}: ${base}`;
   return `${e.overridden.join(', ')} from ${e.origin}; the rest ${base}`;
 }
 
