@@ -85,7 +85,7 @@ export function failureToError(ctx: FailureContext): RelayError {
       const e = f.error;
       const detail = [e.type, e.code].filter(Boolean).join(', ');
       return new RelayError(`error inside the stream from ${ctx.endpoint}: ${oneLine(e.message)}${detail ? ` (${detail})` : ''}${tries}${rid}`,
-        { ...base, code: e.code ?? e.type ?? 'stream_error', type: e.type, serverCode: e.code, exitCode: EXIT.api, retryable: e.type === 'server_error' });
+        { ...base, code: e.code ?? e.type ?? 'stream_error', type: e.type, serverCode: e.code, exitCode: EXIT.api, retryable: e.type === 'server_error' || e.code === 'server_error' });
     }
   }
 }
