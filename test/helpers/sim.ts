@@ -82,3 +82,22 @@ export function spawnSim(args: string[] = [], opts: SpawnSimOptions = {}): Promi
     });
   });
 }
+
+/** POST a chat request to `${base}/chat/completions`. */
+export function postChat(base: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${base}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** The `data:` payloads of an SSE body, in order (test-side reader; LF framing as the sim writes it). */
+export async function sseData(res: Response): Promise<string[]> {
+  const text = await res.text();
+  return text.split('\n\n').filter((e) => e.trim() !== '').map((e) => {
+    const lines = e.split('\n').filter((l) => l.startsWith('data:'));
+    return lines.map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+  });
+}
