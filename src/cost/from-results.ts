@@ -6,8 +6,9 @@ import { normalizeUsage } from '../core/usage.js';
 // - batch output lines (DESIGN 5): {"id","custom_id","response":{"status_code","request_id","body"}|null,
 //   "error":{...}|null,"relay":{...}}; usage and model come from response.body, else relay.usage;
 // - `relay chat --json` documents: {content, reasoning, usage, model, ...}, one per file or one per line;
-// - bench JSON: an object holding a `requests` (or `results`) array whose items carry usage and model;
-//   a bench report without per-request usage has nothing to price and is reported as skipped.
+// - bench JSON: an object holding a `requests` (or `results`) array whose items carry usage and model
+//   is summed; `relay bench --json` reports keep output-token totals per target but no prompt tokens,
+//   so they cannot be priced and are reported as skipped, never priced from half the tokens.
 // Failed lines count when they carry usage: the provider may have billed them.
 
 export type RecordKind = 'batch' | 'chat' | 'bench';
@@ -116,7 +117,7 @@ export function readResults(text: string): ReadResults {
     } else if (isObj(whole) && benchItems(whole)) {
       benchItems(whole)!.forEach((value, i) => classify({ kind: 'bench', line: i + 1, value }, out));
     } else if (isObj(whole) && !('usage' in whole) && !('response' in whole) && ('summary' in whole || 'targets' in whole)) {
-      out.skipped.push({ line: 1, reason: 'bench JSON without per-request usage' });
+      out.skipped.push({ line: 1, reason: 'bench JSON without per-request usage (a bench report keeps output-token totals only, no prompt tokens)' });
     } else {
       classify({ kind: 'chat', line: 1, value: whole }, out);
     }
