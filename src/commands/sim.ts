@@ -9,12 +9,16 @@ import { startSim } from '../sim/server.js';
 export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const opts = simOptionsFromFlags(flags, io.env);
   registerSecret(opts.apiKey);
+  // Listen for signals before the URL goes out: a reader may stop us the moment it sees it.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const err = io.err;
   const server = await startSim({
     ...opts,
     log: flags.log ? (line) => io.stderr.write(`${line}\n`) : undefined,
   });
-  io.stdout.write(`${server.url}\n`);
 
   const lines = [`relay sim: ${server.url}  ${describeSettings(server.profileSettings('default') ?? {})}`];
   for (const name of server.profileNames()) {
@@ -24,13 +28,11 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   if (opts.control) lines.push(err.dim(`  control: ${server.origin}/__sim/stats (loopback only)`));
   lines.push(err.dim(`  seed ${opts.seed}; Ctrl-C stops it`));
   io.stderr.write(`${lines.join('\n')}\n`);
+  io.stdout.write(`${server.url}\n`);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const got = await signal;
   await server.close();
   const total = server.stats().total;
-  io.stderr.write(err.dim(`relay sim: stopped (${signal}) after ${total.requests} requests\n`));
+  io.stderr.write(err.dim(`relay sim: stopped (${got}) after ${total.requests} requests\n`));
   return 0;
 }

@@ -39,7 +39,8 @@ export function spawnSim(args: string[] = [], opts: SpawnSimOptions = {}): Promi
   let err = '';
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (d: string) => { err += d; });
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  // 'close' (not 'exit'): by then stderr has been read to the end.
+  const exited = new Promise<number | null>((res) => proc.once('close', (code) => res(code)));
 
   const stop = async (): Promise<number | null> => {
     if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
@@ -100,4 +101,13 @@ export async function sseData(res: Response): Promise<string[]> {
     const lines = e.split('\n').filter((l) => l.startsWith('data:'));
     return lines.map((l) => l.slice(5).replace(/^ /, '')).join('\n');
   });
+}
+
+/** Poll `check` every 10 ms until it is true; throws after `timeoutMs` (default 5 s). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
