@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolve, relative, isAbsolute } from 'node:path';
 import { RelayError, EXIT, usageError } from '../core/errors.js';
 import type { Io } from '../cli/io.js';
 import {
   parseAmount, parseFraction, parseMix, parsePeriod, parseDuration, parseScale, parseFx, parseCurrency,
 } from '../cost/amounts.js';
 import { ZERO } from '../cost/rational.js';
-import { loadPriceBook } from '../cost/overrides.js';
+import { loadConfig } from '../config/load.js';
+import { buildBook, pricesFileLayer, type OverrideLayer } from '../cost/overrides.js';
+import type { PriceBook } from '../cost/price-table.js';
 import { project, type Volume } from '../cost/projection.js';
 import { projectionText, projectionJson, projectionCsv, type Conversion } from '../cost/projection-report.js';
 import { readResults } from '../cost/from-results.js';
@@ -41,6 +43,24 @@ export interface CostFlags {
 }
 
 type Format = 'table' | 'json' | 'csv';
+
+/** The config file's `prices:` map as an override layer labelled `config: <file>`. */
+async function configLayer(io: Io, configPath?: string): Promise<OverrideLayer | undefined> {
+  const loaded = await loadConfig({ env: io.env, cwd: io.cwd, configPath });
+  if (!loaded.file || loaded.config.prices === undefined) return undefined;
+  const rel = relative(io.cwd, loaded.file);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : loaded.file;
+  return { label: `config: ${shown}`, prices: loaded.config.prices };
+}
+
+/** Built-in prices, then the config's, then --prices FILE. */
+async function loadPriceBook(io: Io, f: CostFlags): Promise<PriceBook> {
+  const layers: OverrideLayer[] = [];
+  const fromConfig = await configLayer(io, f.config);
+  if (fromConfig) layers.push(fromConfig);
+  if (f.prices) layers.push(await pricesFileLayer(f.prices, io.cwd));
+  return buildBook(layers);
+}
 
 function format(f: CostFlags): Format {
   if (f.json && f.csv) throw usageError('--json and --csv both given; pick one');
@@ -102,7 +122,7 @@ export async function costCommand(io: Io, f: CostFlags): Promise<number> {
     if (f.scale && f.covers) throw usageError('--scale and --covers both given; use --covers DURATION (what the run covers) or --scale FACTOR');
     const scale = f.scale ? parseScale(f.scale) : undefined;
     const coversDays = f.covers ? parseDuration(f.covers, '--covers') : undefined;
-    const book = await loadPriceBook({ env: io.env, cwd: io.cwd, pricesFile: f.prices, configPath: f.config });
+    const book = await loadPriceBook(io, f);
     const source = f.from === '-' ? 'stdin' : f.from;
     const read = readResults(await readInput(io, f.from));
     if (!read.records.length) {
@@ -127,7 +147,7 @@ export async function costCommand(io: Io, f: CostFlags): Promise<number> {
     batchShare: f.batchShare ? parseFraction(f.batchShare, '--batch-share') : ZERO,
     compare: (f.compare ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
-  const book = await loadPriceBook({ env: io.env, cwd: io.cwd, pricesFile: f.prices, configPath: f.config });
+  const book = await loadPriceBook(io, f);
   const p = project(book, input);
   write(io, fmt, () => projectionText(p, { explain: f.explain, currency }), () => projectionJson(p, currency), () => projectionCsv(p, currency));
   return 0;
@@ -135,7 +155,7 @@ export async function costCommand(io: Io, f: CostFlags): Promise<number> {
 
 export async function costPricesCommand(io: Io, filter: string | undefined, f: CostFlags): Promise<number> {
   const fmt = format(f);
-  const book = await loadPriceBook({ env: io.env, cwd: io.cwd, pricesFile: f.prices, configPath: f.config });
+  const book = await loadPriceBook(io, f);
   const entries = filterBook(book, filter);
   if (!entries.length) {
     throw usageError(`no known model matches ${JSON.stringify(filter)}; run relay cost prices without a filter to see them all`);

@@ -1,28 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { relative, resolve, isAbsolute } from 'node:path';
+import { resolve } from 'node:path';
 import { RelayError, EXIT } from '../core/errors.js';
-import { loadConfig } from '../config/load.js';
 import { applyOverrides, builtinPrices, type PriceBook } from './price-table.js';
 
-// Where price overrides come from, in rising precedence: built-in < config `prices:` < --prices FILE.
-// Each layer keeps its label so the listing and the projection footer can say which figure is whose.
+// Price override layers, in rising precedence: built-in < config `prices:` < --prices FILE. Each
+// layer keeps its label so the listing and the projection footer can say which figure is whose.
+// (The config layer is read by the command through the shared config loader.)
 
 export interface OverrideLayer {
   /** `config: relay.config.json` or `--prices my-prices.json`. */
   label: string;
   prices: unknown;
-}
-
-function shortPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
-
-/** The config file's `prices:` map, through the shared loader (DESIGN 3). */
-export async function configLayer(env: NodeJS.ProcessEnv, cwd: string, configPath?: string): Promise<OverrideLayer | undefined> {
-  const loaded = await loadConfig({ env, cwd, configPath });
-  if (!loaded.file || loaded.config.prices === undefined) return undefined;
-  return { label: `config: ${shortPath(loaded.file, cwd)}`, prices: loaded.config.prices };
 }
 
 /**
@@ -65,13 +53,4 @@ export function buildBook(layers: OverrideLayer[]): PriceBook {
     book = applyOverrides(book, prices, layer.label);
   }
   return book;
-}
-
-/** Built-in prices with the config's and --prices overrides applied. */
-export async function loadPriceBook(opts: { env: NodeJS.ProcessEnv; cwd: string; pricesFile?: string; configPath?: string }): Promise<PriceBook> {
-  const layers: OverrideLayer[] = [];
-  const fromConfig = await configLayer(opts.env, opts.cwd, opts.configPath);
-  if (fromConfig) layers.push(fromConfig);
-  if (opts.pricesFile) layers.push(await pricesFileLayer(opts.pricesFile, opts.cwd));
-  return buildBook(layers);
 }
