@@ -40,7 +40,8 @@ export async function runTurn(client: Chatter, req: ChatRequest, io: Io, opts: T
       signal: opts.signal,
       onDelta,
       onRetry: (r) => {
-        io.stderr.write(io.err.dim(`relay: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1})`) + '\n');
+        const next = r.delayMs > 0 ? `; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1})` : '';
+        io.stderr.write(io.err.dim(`relay: ${r.reason}${next}`) + '\n');
       },
     });
   } finally {

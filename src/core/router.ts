@@ -33,7 +33,12 @@ export interface EndpointHealth {
   lastError?: string;
 }
 
-interface Member { client: RelayClient; breaker: Breaker; latencyMs?: number; sinceChosen: number; requests: number; failures: number }
+interface Member {
+  client: RelayClient; breaker: Breaker; latencyMs?: number; sinceChosen: number; requests: number; failures: number;
+  lastUsed: number; models?: string[]; probeError?: string;
+}
+
+export interface ProbeResult extends EndpointHealth { probeMs?: number; models?: string[]; error?: string }
 
 /** The endpoint's fault (fail over, count against its health) versus the caller's (400, 401, 404...). */
 export function isEndpointFault(f: Failure, policy: RetryPolicy): boolean {
@@ -48,7 +53,7 @@ export class Router {
 
   constructor(clients: RelayClient[], private readonly opts: RouterOptions) {
     const settings = { ...DEFAULT_BREAKER, ...opts.breaker };
-    this.members = clients.map((client) => ({ client, breaker: new Breaker(settings, opts.now), sinceChosen: 0, requests: 0, failures: 0 }));
+    this.members = clients.map((client) => ({ client, breaker: new Breaker(settings, opts.now), sinceChosen: 0, requests: 0, failures: 0, lastUsed: 0 }));
     this.random = opts.random ?? Math.random;
   }
 
@@ -77,7 +82,8 @@ export class Router {
     const policy = call.retries === undefined ? this.opts.retry : { ...this.opts.retry, retries: call.retries };
     const decidePolicy = { ...policy, retryUnknownOutcome: policy.retryUnknownOutcome || this.opts.failoverUnknown !== false };
     const failovers: Failover[] = [];
-    const tried = new Map<Member, string>();
+    const tried = new Map<Member, string>(); // this round: endpoints not to pick again before a backoff
+    const failed = new Map<Member, string>(); // whole request: for the all-down message
     let attempts = 0;
     let retriesDone = 0;
     let pending: { from: string; reason: string; at: number } | undefined;
@@ -88,11 +94,12 @@ export class Router {
         if (pending) pending.at += performance.now() - t; // a rate-limit wait is not switchover time
       }
       const m = this.pick(req, new Set(tried.keys()));
-      if (!m) throw this.allDown(tried);
+      if (!m) throw this.allDown(failed);
       attempts++;
       m.breaker.onSend();
       for (const o of this.members) o.sinceChosen = o === m ? 0 : o.sinceChosen + 1;
       m.requests++;
+      m.lastUsed = performance.now();
       const out = await m.client.attempt(req, call);
       call.onAttempt?.(out, m.client.endpoint.name);
       if (pending) {
@@ -117,6 +124,7 @@ export class Router {
         m.latencyMs = ewma(m.latencyMs, Math.max(sample ?? 0, out.timings.e2e ?? 0));
       }
       tried.set(m, decision.reason);
+      failed.set(m, decision.reason);
       const budgetLeft = retriesDone < policy.retries && !out.deliveredToUser;
       const alternative = this.members.some((o) => !tried.has(o) && o.breaker.canSend());
       if (fault && budgetLeft && alternative) {
@@ -125,7 +133,7 @@ export class Router {
         continue;
       }
       if (!decision.retry) {
-        if (tried.size > 1) throw this.allDown(tried);
+        if (failed.size > 1) throw this.allDown(failed);
         throw m.client.toError(out, req, attempts, decision.reason, decision.serverWaitMs);
       }
       retriesDone++;
@@ -135,12 +143,41 @@ export class Router {
     }
   }
 
-  private allDown(tried: Map<Member, string>): RelayError {
+  private allDown(failed: Map<Member, string>): RelayError {
     const parts = this.members.map((m) => {
-      const why = tried.get(m) ?? (m.breaker.state !== 'closed' ? `circuit ${m.breaker.state}: ${m.breaker.lastReason ?? 'recent failures'}` : 'not tried');
+      const why = failed.get(m) ?? (m.breaker.state !== 'closed' ? `circuit ${m.breaker.state}: ${m.breaker.lastReason ?? 'recent failures'}` : 'not tried');
       return `${m.client.endpoint.name} (${why})`;
     });
     return new RelayError(`every endpoint of the route failed: ${parts.join('; ')}`, { code: 'all_endpoints_down', exitCode: EXIT.network, retryable: true });
+  }
+
+  /** Active health check: GET /models, timed; the outcome feeds the breaker like a request. */
+  async probe(index: number, signal?: AbortSignal): Promise<ProbeResult> {
+    const m = this.members[index];
+    const t0 = performance.now();
+    try {
+      m.models = (await m.client.models(signal)).map((x) => x.id);
+      const ms = performance.now() - t0;
+      m.latencyMs = ewma(m.latencyMs, ms);
+      if (m.breaker.state !== 'open') m.breaker.record(true);
+      m.probeError = undefined;
+      return { ...this.health()[index], probeMs: ms, models: m.models };
+    } catch (e) {
+      const reason = (e as Error).message;
+      m.breaker.record(false, reason);
+      m.probeError = reason;
+      return { ...this.health()[index], probeMs: performance.now() - t0, error: reason };
+    }
+  }
+
+  /** Probe endpoints that carried no request for `intervalMs`, so a recovered one is noticed. */
+  startProbing(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      this.members.forEach((m, i) => { if (now - m.lastUsed >= intervalMs) { m.lastUsed = now; void this.probe(i); } });
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,53 @@
+import type { Io } from '../cli/io.js';
+import type { RequestFlags } from '../cli/request-flags.js';
+import { EXIT, usageError } from '../core/errors.js';
+import { DEFAULT_RETRY } from '../core/retry.js';
+import { Router, type ProbeResult } from '../core/router.js';
+import type { Strategy } from '../core/strategy.js';
+import { ROUTE_CONNECT_TIMEOUT_MS, setupRequests } from './request-setup.js';
+
+export async function routeStatus(opts: RequestFlags & { probes?: string; json?: boolean }, io: Io): Promise<number> {
+  const probes = Number(opts.probes ?? 3);
+  if (!Number.isInteger(probes) || probes < 1 || probes > 100) throw usageError(`--probes takes a whole number from 1 to 100, got "${opts.probes}"`);
+  const setup = await setupRequests(opts, io);
+  const s = setup.settings;
+  const connect = s.connectTimeoutMs.source === 'default' ? ROUTE_CONNECT_TIMEOUT_MS : s.connectTimeoutMs.value;
+  const router = new Router(s.endpoints.map((e) => setup.clientFor(e, { connectTimeoutMs: connect })), {
+    strategy: s.strategy.value as Strategy, retry: DEFAULT_RETRY, breaker: { ...s.breaker },
+  });
+  try {
+    const results: ProbeResult[][] = s.endpoints.map(() => []);
+    // Endpoints are probed side by side; each endpoint's probes one after another.
+    await Promise.all(s.endpoints.map(async (_, i) => {
+      for (let k = 0; k < probes; k++) results[i].push(await router.probe(i));
+    }));
+    const rows = results.map((rs, i) => {
+      const last = rs[rs.length - 1];
+      const ok = rs.filter((r) => !r.error);
+      const times = ok.map((r) => r.probeMs!).sort((a, b) => a - b);
+      return {
+        name: s.endpoints[i].name, url: s.endpoints[i].baseUrl, via: s.endpoints[i].via ?? null, region: s.endpoints[i].region ?? null,
+        simulated: Boolean(s.endpoints[i].simulated),
+        healthy: ok.length === rs.length, probes: rs.length, failures: rs.length - ok.length,
+        latencyMs: times.length ? { min: round(times[0]), median: round(times[Math.floor(times.length / 2)]), max: round(times[times.length - 1]) } : null,
+        breaker: last.state, models: last.models ?? null, error: rs.find((r) => r.error)?.error ?? null,
+      };
+    });
+    if (opts.json) {
+      io.stdout.write(JSON.stringify({ strategy: s.strategy.value, endpoints: rows }, null, 2) + '\n');
+    } else {
+      io.stdout.write(`strategy ${s.strategy.value} (${s.strategy.source}); ${probes} probe(s) per endpoint, GET /models\n`);
+      for (const r of rows) {
+        const lat = r.latencyMs ? `${r.latencyMs.median} ms (min ${r.latencyMs.min}, max ${r.latencyMs.max})` : '-';
+        const health = r.healthy ? io.out.ok('healthy') : io.out.error(`failing ${r.failures}/${r.probes}`);
+        io.stdout.write(`${r.name.padEnd(14)} ${health}  latency ${lat}  breaker ${r.breaker}  models ${r.models ? r.models.length : '-'}${r.simulated ? '  (simulated)' : ''}\n`);
+        if (r.error) io.stdout.write(`${''.padEnd(14)} ${io.out.dim(r.error)}\n`);
+      }
+    }
+    return rows.every((r) => r.healthy) ? EXIT.ok : EXIT.network;
+  } finally {
+    await router.close();
+  }
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
