@@ -30,6 +30,7 @@ class Exchange {
   private finished = false;
   private reserved = 0;
   private served = 0;
+  private settled = false;
   private outcome = '';
   private fault: FaultKind | null = null;
   private model = '';
@@ -66,18 +67,23 @@ class Exchange {
     const s = this.p.stats;
     s.inFlight--;
     if (this.timer) clearTimeout(this.timer);
-    if (this.writer) {
-      this.writer.stop();
-      this.served = this.writer.served;
-    }
+    if (this.writer) this.writer.stop();
     if (!this.finished) {
       s.disconnects++;
       this.outcome = this.outcome ? `${this.outcome} client-gone` : 'client-gone';
     }
-    s.tokensServed += this.served;
-    if (this.reserved > this.served) this.p.limits.refund(this.reserved - this.served, performance.now());
+    this.settle();
     this.shared.log?.(this.logLine());
   };
+
+  /** Count what was served and give back unused reserved tokens, as soon as the reply is over. */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.writer) this.served = this.writer.served;
+    this.p.stats.tokensServed += this.served;
+    if (this.reserved > this.served) this.p.limits.refund(this.reserved - this.served, performance.now());
+  }
 
   private logLine(): string {
     const ms = (performance.now() - this.arrival).toFixed(1);
@@ -100,6 +106,7 @@ class Exchange {
     this.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)),
       'x-request-id', this.ids.requestId, ...limits, ...extra]);
     this.res.end(body);
+    this.settle();
   }
 
   private readonly onEnd = (): void => {
@@ -200,7 +207,10 @@ class Exchange {
         this.writer = new StreamWriter(this.res, {
           replies, chunkTokens: st.chunkTokens, ttftMs: st.ttftMs, tps: st.tps, cut,
           includeUsage: so?.include_usage === true, promptTokens: prompt,
-        }, this.ids.id, created, this.model, () => { this.finished = true; });
+        }, this.ids.id, created, this.model, () => {
+          this.finished = true;
+          this.settle();
+        });
         this.writer.start();
       });
       return;
@@ -231,6 +241,7 @@ class Exchange {
       p.count(200);
       this.res.writeHead(200, ['content-type', 'application/json', 'x-request-id', this.ids.requestId]);
       this.res.end(out.slice(0, Math.floor(out.length / 2)));
+      this.settle();
     });
   }
 }
