@@ -4,14 +4,10 @@ import type { Style } from '../output/style.js';
 
 // The stats line and the --json document of a chat reply. Every figure is measured or labelled.
 
-export interface CostFigure { usd: number; label: string }
+export interface CostFigure { usd: number; text: string; label: string }
 
 function tokensText(u: Usage): string {
   return `${u.promptTokens} in / ${u.completionTokens} out tokens${u.estimated ? ' (estimated)' : ''}`;
-}
-
-export function formatUsd(usd: number): string {
-  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
 }
 
 export function statsLine(r: ChatResult & { failovers?: Failover[] }, model: string, style: Style, cost: CostFigure | undefined, simulated: boolean): string {
@@ -22,7 +18,7 @@ export function statsLine(r: ChatResult & { failovers?: Failover[] }, model: str
     parts.push(`${((r.normalizedUsage.completionTokens - 1) / gen).toFixed(1)} tok/s`);
   }
   parts.push(tokensText(r.normalizedUsage));
-  parts.push(cost ? `${formatUsd(cost.usd)} (${cost.label})` : 'cost unknown (no price for this model)');
+  parts.push(cost ? `${cost.text} (${cost.label})` : 'cost unknown (no price for this model)');
   if (r.attempts > 1) parts.push(`${r.attempts} attempts`);
   for (const f of r.failovers ?? []) parts.push(`failover ${f.from} -> ${f.to} (${f.reason}, switched in ${f.switchMs.toFixed(1)} ms)`);
   return style.dim(parts.join(' · '));

@@ -5,7 +5,8 @@ import type { RelayClient } from '../core/client.js';
 import type { ChatMessage, ChatRequest } from '../core/types.js';
 import { jsonDocument, statsLine } from './chat-format.js';
 import { runTurn, type TurnOutput } from './chat-turn.js';
-import { costFigure } from './chat-cost.js';
+import { costFigure, loadPriceBook } from './chat-cost.js';
+import type { PriceBook } from '../cost/price-table.js';
 import { closeNames } from './suggest.js';
 import { setupRequests, type Chatter } from './request-setup.js';
 
@@ -27,6 +28,7 @@ export interface ChatSession {
   model: string;
   params: Partial<ChatRequest>;
   simulated: boolean;
+  prices: PriceBook;
 }
 
 async function readAll(stream: NodeJS.ReadStream): Promise<string> {
@@ -58,7 +60,7 @@ export async function chat(opts: ChatOptions, io: Io): Promise<number> {
   if (!model) throw usageError('no model: pass -m/--model NAME, set RELAY_MODEL, or defaultModel in the config (`relay models` lists them)');
   const client = setup.clientFor(endpoint);
   const chatter = setup.chatter();
-  const session: ChatSession = { chatter, client, model, params, simulated: setup.settings.endpoints.every((e) => e.simulated) };
+  const session: ChatSession = { chatter, client, model, params, simulated: setup.settings.endpoints.every((e) => e.simulated), prices: await loadPriceBook(setup.loaded) };
   try {
     const piped = io.stdin.isTTY ? '' : await readAll(io.stdin);
     const text = [opts.prompt.join(' ').trim(), piped.trim()].filter(Boolean).join('\n\n');
@@ -86,7 +88,7 @@ async function oneShot(s: ChatSession, messages: ChatMessage[], opts: ChatOption
     const r = await runTurn(s.chatter, req, io, {
       stream: opts.stream !== false, showReasoning: opts.reasoning !== 'hide', quiet: Boolean(opts.json), signal: controller.signal,
     }, out);
-    const cost = await costFigure(r.model ?? s.model, s.model, r.normalizedUsage);
+    const cost = await costFigure(s.prices, r.model ?? s.model, r.normalizedUsage);
     if (opts.json) io.stdout.write(JSON.stringify(jsonDocument(r, cost)) + '\n');
     else if (io.stdout.isTTY && !out.endedWithNewline) io.stdout.write('\n');
     for (const w of r.warnings) io.stderr.write(io.err.warn(`relay: warning: ${w}`) + '\n');
