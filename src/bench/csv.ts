@@ -1,0 +1,65 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { fixed3 } from './format.js';
+import type { BenchReport } from './report.js';
+import type { Sample } from './recorder.js';
+
+// CSV for spreadsheets: RFC 4180 quoting, and text cells that a spreadsheet would run as a
+// formula (= + - @ TAB CR, shared case R33) get a leading apostrophe. Numbers stay numbers.
+// Header comments (`# ...`) carry the seed, config and relay's version so a run can be repeated.
+
+export function cell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function row(values: Array<string | number | boolean | null | undefined>): string {
+  return values.map(cell).join(',') + '\n';
+}
+
+export function headerComments(report: Pick<BenchReport, 'relay' | 'seed' | 'config'>, what: string): string {
+  return `# relay ${report.relay.version} bench ${what}\n# seed ${report.seed}\n# config ${JSON.stringify(report.config)}\n`;
+}
+
+export const SUMMARY_COLUMNS = [
+  'target', 'url', 'region', 'via', 'simulated', 'metric', 'unit', 'count', 'min', 'p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean',
+  'requests', 'errors', 'error_rate',
+];
+
+export function summaryCsv(report: BenchReport): string {
+  let out = headerComments(report, 'summary (times in ms)') + row(SUMMARY_COLUMNS);
+  for (const t of report.targets) {
+    for (const [metric, s] of Object.entries(t.metrics)) {
+      out += row([t.name, t.url, t.region, t.via, t.simulated, metric, metric === 'tokensPerSec' ? 'tok/s' : 'ms', s.count,
+        s.min, s.p50, s.p90, s.p95, s.p99, s.p999, s.max, s.mean, t.requests, t.errors, t.errorRate]);
+    }
+  }
+  return out;
+}
+
+export const RAW_COLUMNS = ['phase', 'seq', 'target', 'scheduled_ms', 'sent_ms', 'ttfb_ms', 'ttft_ms', 'e2e_ms', 'output_tokens', 'status', 'error'];
+
+/** One row per request, written as each one ends (the file is complete up to the last finished request). */
+export class RawWriter {
+  private readonly out: WriteStream;
+  private failure: Error | undefined;
+
+  constructor(path: string, header: string, private readonly stream: boolean) {
+    this.out = createWriteStream(path);
+    this.out.on('error', (e) => { this.failure ??= e; });
+    this.out.write(header + row(RAW_COLUMNS));
+  }
+
+  write(s: Sample, target: string): void {
+    const o = s.outcome;
+    this.out.write(row([s.warmup ? 'warmup' : 'measure', s.seq, target, fixed3(s.intended), fixed3(s.sent), fixed3(o.ttfb),
+      fixed3(this.stream ? o.ttft : undefined), fixed3(o.e2e), o.outputTokens ?? '', o.status || '', o.ok ? '' : o.code ?? 'unknown']));
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.out.end(resolve));
+    if (this.failure) throw this.failure;
+  }
+}

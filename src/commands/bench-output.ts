@@ -1,0 +1,66 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Io } from '../cli/io.js';
+import { RelayError, EXIT } from '../core/errors.js';
+import { summaryCsv } from '../bench/csv.js';
+import { htmlReport } from '../bench/html.js';
+import type { BenchReport } from '../bench/report.js';
+import type { RunData } from '../bench/run-data.js';
+import { comparisonTables, countsTable, loadLine, percentileTables } from '../bench/tables.js';
+import { terminalHistograms } from '../bench/termhist.js';
+
+// Where a finished report goes: tables to stderr, --json to stdout, --csv / --html to files.
+
+export interface ReportOutputs {
+  json?: boolean;
+  csv?: string;
+  html?: string;
+}
+
+function writeFile(io: Io, path: string, text: string, flag: string): void {
+  try {
+    writeFileSync(resolve(io.cwd, path), text);
+  } catch (e) {
+    throw new RelayError(`cannot write ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check the folder exists and is writable`,
+      { code: 'output', exitCode: EXIT.usage, cause: e });
+  }
+}
+
+export function emitReport(report: BenchReport, run: RunData, out: ReportOutputs, io: Io): void {
+  const style = io.err;
+  const main = run.stream ? 'ttft' : 'e2e';
+  let text = loadLine(report, style);
+  text += comparisonTables(report, style);
+  text += percentileTables(report, style);
+  text += countsTable(report, style);
+  text += terminalHistograms(`${main === 'ttft' ? 'TTFT' : 'E2E'} distribution (ms)`,
+    run.targets.map((t) => ({ name: t.name, h: t.histograms[main] })), style);
+  io.stderr.write(text);
+  if (out.csv) writeFile(io, out.csv, summaryCsv(report), '--csv');
+  if (out.html) writeFile(io, out.html, htmlReport(report, run), '--html');
+  if (out.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+const NETWORK = /^(E[A-Z]+|UND_ERR_.*|timeout|reset|truncated|stream_error|aborted)$/;
+
+/** After the report is out: a threshold the user set, or a run in which nothing succeeded. */
+export function finalCheck(report: BenchReport, maxErrorRate?: number): void {
+  if (maxErrorRate !== undefined) {
+    const over = report.targets.filter((t) => t.errorRate * 100 > maxErrorRate);
+    if (over.length) {
+      throw new RelayError(`error rate over --max-error-rate ${maxErrorRate}%: ${over.map((t) => `${t.name} ${(t.errorRate * 100).toFixed(1)}%`).join(', ')}`,
+        { code: 'threshold', exitCode: EXIT.threshold });
+    }
+  }
+  const requests = report.targets.reduce((a, t) => a + t.requests, 0);
+  const ok = report.targets.reduce((a, t) => a + t.ok, 0);
+  if (requests > 0 && ok === 0) {
+    const codes: Record<string, number> = {};
+    for (const t of report.targets) for (const [k, v] of Object.entries(t.errorsByCode)) codes[k] = (codes[k] ?? 0) + v;
+    const top = Object.entries(codes).sort((a, b) => b[1] - a[1])[0]!;
+    const network = NETWORK.test(top[0]);
+    throw new RelayError(`every request failed (${Object.entries(codes).map(([k, v]) => `${k}: ${v}`).join(', ')}); `
+      + (network ? 'check that the target URLs are reachable (for an offline one, run `relay sim`)' : 'check the model name, the key and the target URLs'),
+      { code: 'bench_failed', exitCode: network ? EXIT.network : EXIT.api });
+  }
+}

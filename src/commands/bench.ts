@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import { Agent } from 'undici';
+import type { Io } from '../cli/io.js';
+import { interrupted, usageError } from '../core/errors.js';
+import { relayVersion } from '../version.js';
+import { headerComments } from '../bench/csv.js';
+import { writeManifest } from '../bench/merge.js';
+import { buildReport, type BenchReport } from '../bench/report.js';
+import { runBench, type BenchTarget } from '../bench/run.js';
+import { clientSender } from '../bench/send.js';
+import { buildRequests, requestSampler } from '../bench/workload.js';
+import { benchSettings, type BenchFlags } from './bench-options.js';
+import { emitReport, finalCheck } from './bench-output.js';
+import { benchProgress } from './bench-progress.js';
+import { publicUrl, resolveTargets, targetFlags } from './bench-targets.js';
+import { setupRequests } from './request-setup.js';
+
+// relay bench: flags -> targets and settings -> runBench -> report -> outputs.
+
+export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
+  const s = benchSettings(flags);
+  // Each request is one attempt: a retry would hide the error and stretch the latency.
+  if (flags.retries !== undefined && flags.retries !== '0') io.stderr.write(io.err.warn('relay: warning: bench never retries (each request is measured once); --retries is ignored') + '\n');
+  const setup = await setupRequests({ ...(await targetFlags(flags, io)), retries: '0' }, io, 0);
+  const endpoints = await resolveTargets(flags, setup.settings.endpoints, io);
+  const model = setup.settings.model.value;
+  if (!model) throw usageError('bench needs a model: pass --model NAME (relay sim accepts any name)');
+  const requests = buildRequests({ model, prompt: flags.prompt, promptsFile: flags.prompts && resolve(io.cwd, flags.prompts), inputTokens: s.inputTokens, maxTokens: s.maxTokens });
+
+  // One pool per origin, shared by all targets: every target gets the same warmed connections.
+  const agent = new Agent({
+    connect: { timeout: setup.settings.connectTimeoutMs.value }, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: null,
+  });
+  const targets: BenchTarget[] = endpoints.map((e) => ({
+    info: { name: e.name, url: publicUrl(e.baseUrl), region: e.region, via: e.via, simulated: e.simulated === true },
+    send: clientSender(setup.clientFor(e, { dispatcher: agent }), s.stream),
+  }));
+
+  const config: Record<string, unknown> = {
+    targets: targets.map((t) => t.info),
+    model,
+    workload: flags.prompts ? { promptsFile: flags.prompts, prompts: requests.length } : s.inputTokens ? { inputTokens: s.inputTokens } : { prompt: requests[0]!.messages[0]!.content },
+    maxTokens: s.maxTokens,
+    stream: s.stream,
+    mode: s.mode,
+    requestsPerTarget: s.perTarget,
+    durationS: s.durationMs === undefined ? undefined : s.durationMs / 1000,
+    concurrency: s.concurrency,
+    rate: s.rate,
+    arrival: s.mode === 'open' ? s.arrival : undefined,
+    warmup: s.warmup,
+    timeoutS: setup.settings.timeoutMs.value / 1000,
+    headerNames: [...new Set(endpoints.flatMap((e) => Object.keys(e.headers)))],
+    configFile: setup.settings.configFile,
+  };
+
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let run;
+  try {
+    run = await runBench({
+      targets,
+      nextRequest: requestSampler(requests, s.seed),
+      plan: { mode: s.mode, perTarget: s.perTarget, durationMs: s.durationMs, concurrency: s.concurrency, rate: s.rate, arrival: s.arrival },
+      warmup: s.warmup,
+      stream: s.stream,
+      seed: s.seed,
+      config,
+      relayVersion: relayVersion(),
+      rawPath: flags.raw && resolve(io.cwd, flags.raw),
+      rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config }, 'raw rows (ms after the start of their phase)'),
+      hdrLogDir: flags.hdrLog && resolve(io.cwd, flags.hdrLog),
+      signal: controller.signal,
+      onEvent: benchProgress(io),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    await agent.destroy();
+  }
+  if (flags.hdrLog) writeManifest(resolve(io.cwd, flags.hdrLog), run);
+  const report = buildReport(run);
+  emitReport(report, run, { json: flags.json, csv: flags.csv, html: flags.html }, io);
+  if (run.interrupted) throw interrupted('interrupted; the results so far were reported');
+  finalCheck(report, s.maxErrorRate);
+  return report;
+}
