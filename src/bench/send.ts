@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RelayClient } from '../core/client.js';
 import type { ChatRequest } from '../core/types.js';
 import { normalizeUsage } from '../core/usage.js';
@@ -42,8 +43,10 @@ export function clientSender(client: RelayClient, stream: boolean): Send {
   return async (req, signal) => {
     const out = await client.attempt(req, { stream, signal, recordChunks: stream });
     const t = out.timings;
+    // An HTTP error's attempt ends after its body is read but leaves e2e unset: that moment is now.
+    const e2e = t.e2e ?? performance.now() - t.start;
     const o: Outcome = {
-      ok: out.ok, status: out.status, start: t.start, ttfb: t.ttfb, ttft: t.ttft, e2e: t.e2e, chunks: t.chunks,
+      ok: out.ok, status: out.status, start: t.start, ttfb: t.ttfb, ttft: t.ttft, e2e, chunks: t.chunks,
       simulated: out.headers[SIM_HEADER] !== undefined,
     };
     if (!out.ok) {
