@@ -43,7 +43,7 @@ export async function showConfig(opts: RequestFlags & { json?: boolean }, io: Io
   w(`config file      ${loaded.file ?? '(none found; searched from ' + io.cwd + ')'}`);
   if (settings) {
     for (const e of doc.selected!) w(`endpoint         ${e.name}  ${e.baseUrl}  (${e.source})  key ${e.key} from ${e.apiKeyEnv}`);
-    w(`model            ${settings.model.value ?? '(not set)'}  (${settings.model.source})`);
+    w(`model            ${settings.model.value ? `${settings.model.value}  (${settings.model.source})` : '(not set: -m, RELAY_MODEL or defaultModel)'}`);
     w(`timeout          ${doc.timeoutSeconds!.value} s  (${doc.timeoutSeconds!.source})`);
     w(`connect timeout  ${doc.connectTimeoutSeconds!.value} s  (${doc.connectTimeoutSeconds!.source})`);
     w(`idle timeout     ${doc.idleTimeoutSeconds!.value ? doc.idleTimeoutSeconds!.value + ' s' : 'off'}  (${doc.idleTimeoutSeconds!.source})`);

@@ -59,9 +59,11 @@ export function parseHeader(raw: string): [string, string] {
   return [name, raw.slice(i + 1).trim()];
 }
 
+/** The first candidate that is set, with where it came from; the last candidate is the default. */
 function pick<T>(...candidates: Array<[T | undefined, string]>): Sourced<T> {
-  for (const [value, source] of candidates) if (value !== undefined) return { value: value ?? undefined as T, source };
-  throw new Error('pick: no default given');
+  for (const [value, source] of candidates) if (value !== undefined) return { value, source };
+  const [value, source] = candidates[candidates.length - 1];
+  return { value: value as T, source };
 }
 
 function keyFor(env: NodeJS.ProcessEnv, flagVar: string | undefined, endpointVar: string | undefined, configVar: string | undefined): { apiKey?: string; apiKeyEnv: string } {
@@ -134,7 +136,7 @@ export function resolveSettings(flags: RequestFlags, loaded: LoadedConfig, env: 
   const ms = (s: Sourced<number>): Sourced<number> => ({ value: s.value * 1000, source: s.source });
   return {
     endpoints,
-    model: pick<string | undefined>([flags.model, '--model'], [env.RELAY_MODEL, 'env RELAY_MODEL'], [cfg.defaultModel, file], [null as unknown as undefined, 'not set']),
+    model: pick<string | undefined>([flags.model, '--model'], [env.RELAY_MODEL, 'env RELAY_MODEL'], [cfg.defaultModel, file], [undefined, 'nowhere']),
     timeoutMs: ms(pick([seconds('--timeout', flags.timeout), '--timeout'], [cfg.timeout, file], [DEFAULTS.timeoutS, 'default'])),
     connectTimeoutMs: ms(pick([seconds('--connect-timeout', flags.connectTimeout), '--connect-timeout'], [cfg.connectTimeout, file], [DEFAULTS.connectTimeoutS, 'default'])),
     idleTimeoutMs: ms(pick([seconds('--idle-timeout', flags.idleTimeout, true), '--idle-timeout'], [cfg.idleTimeout, file], [DEFAULTS.idleTimeoutS, 'default'])),
