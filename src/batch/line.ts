@@ -1,0 +1,197 @@
+import type { AttemptOutcome } from '../core/attempt.js';
+import type { ChatCallOptions, RetryInfo } from '../core/client.js';
+import { interrupted, isRelayError } from '../core/errors.js';
+import { parseRateLimitHeaders } from '../core/ratelimit-headers.js';
+import type { Failure } from '../core/retry.js';
+import { estimatePromptTokens } from '../core/tokens.js';
+import type { ChatRequest, ChatResult, Usage } from '../core/types.js';
+import { emptyUsage } from '../core/usage.js';
+import { ZERO, type Rational } from '../cost/rational.js';
+import type { Ticket } from '../limit/limiter.js';
+import type { AdmissionQueue } from '../limit/queue.js';
+import { reservationTokens } from '../limit/estimate.js';
+import { usd, type Pricer } from './pricing.js';
+import type { AttemptEntry, OutputRecord } from './records.js';
+import type { BatchItem } from './request.js';
+
+// One line's request, start to finish: every attempt (retries and failovers) first waits for the
+// rate limiter, every response's headers and 429s feed it back, and every attempt goes in the
+// line's attempt log. An attempt whose connection broke after sending may have been billed
+// (shared case R23): it is counted, and its prompt is costed as an estimate.
+
+/** The one function a line is sent through: a single client or a router (issue 6). */
+export interface Sender {
+  chat(req: ChatRequest, call?: ChatCallOptions): Promise<ChatResult & { failovers?: unknown[] }>;
+}
+
+/** A line in flight, as the runner sees it: what to abort, and whether it is only waiting. */
+export interface Flight {
+  controller: AbortController;
+  /** In the limiter queue or a retry backoff: nothing is on the wire, so Ctrl-C stops it at once. */
+  waiting: boolean;
+}
+
+export interface LineEnv {
+  sender: Sender;
+  queue: AdmissionQueue;
+  /** Reservations are estimated only when --tpm is set (the tokenizer costs time). */
+  tokensLimited: boolean;
+  retries: number;
+  pricer?: Pricer;
+  now(): number;
+  stopping(): boolean;
+  onAttempt(): void;
+  onRetry(item: BatchItem, info: RetryInfo): void;
+  onWarning(message: string): void;
+  onPace(): void;
+}
+
+export interface LineResult {
+  /** Undefined when the line was interrupted: it is not done and resume runs it. */
+  record?: OutputRecord;
+  ok: boolean;
+  /** What this line added to the spend; null when its model has no price. */
+  cost: Rational | null;
+  usage?: Usage;
+}
+
+export function failureCode(f: Failure | undefined): string {
+  if (!f) return 'error';
+  switch (f.kind) {
+    case 'http': return String(f.status);
+    case 'stream_error': return f.error.code ?? f.error.type ?? 'stream_error';
+    default: return f.kind;
+  }
+}
+
+/** A chat.completion body for a reply that did not come as one (a server that streamed anyway). */
+function completionBody(r: ChatResult): unknown {
+  const message: Record<string, unknown> = { role: 'assistant', content: r.content };
+  if (r.reasoning) message.reasoning_content = r.reasoning;
+  if (r.toolCalls.length) message.tool_calls = r.toolCalls;
+  return { id: r.id, object: 'chat.completion', created: r.created, model: r.model, choices: [{ index: 0, message, finish_reason: r.finishReason }], usage: r.usage };
+}
+
+const round1 = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms * 10) / 10);
+
+export async function runLine(item: BatchItem, recordId: string, env: LineEnv, flight: Flight): Promise<LineResult> {
+  const req = item.request!;
+  const limiter = env.queue.limiter;
+  let reserve = 0;
+  let prompt: number | undefined;
+  if (env.tokensLimited) {
+    const r = await reservationTokens(req);
+    reserve = r.total;
+    prompt = r.prompt;
+    if (limiter.isOversize(reserve)) {
+      env.onWarning(`line ${item.lineNo} (${item.id}) reserves ${reserve} tokens, more than a whole minute of --tpm ${limiter.tokens!.perMinute}; it runs alone`);
+    }
+  }
+  const log: AttemptEntry[] = [];
+  let ticket: Ticket | undefined;
+  let last: AttemptOutcome | undefined;
+  let unknown = 0;
+  const settle = (used: number | undefined) => {
+    if (ticket && !ticket.settled) {
+      limiter.settle(ticket, used, env.now());
+      env.queue.kick();
+    }
+  };
+  const call: ChatCallOptions = {
+    stream: false,
+    signal: flight.controller.signal,
+    retries: env.retries,
+    beforeAttempt: async () => {
+      flight.waiting = true;
+      if (env.stopping()) throw interrupted('stopped before sending (Ctrl-C)');
+      try {
+        ticket = await env.queue.acquire(reserve, flight.controller.signal);
+      } catch {
+        throw interrupted('interrupted while waiting for the rate limit');
+      }
+      flight.waiting = false;
+    },
+    onAttempt: (out, endpoint) => {
+      last = out;
+      env.onAttempt();
+      const now = env.now();
+      if (out.status) limiter.observe(parseRateLimitHeaders(out.headers), now);
+      if (out.status === 429) limiter.onRateLimited(now);
+      else if (out.ok) limiter.onSuccess(now);
+      env.onPace();
+      log.push({ status: out.status, error: out.ok ? null : failureCode(out.failure), ms: round1(out.timings.e2e) ?? 0, endpoint });
+      if (out.ok || out.aborted) return;
+      const kind = out.failure?.kind;
+      if (kind === 'disconnect' || kind === 'timeout') unknown++;
+      // A refused request (4xx/5xx) used nothing; a broken or cut one may have used its reservation.
+      settle(kind === 'http' || kind === 'connect' ? 0 : undefined);
+    },
+    onRetry: (info) => {
+      const entry = log[log.length - 1];
+      if (entry) entry.wait_ms = Math.round(info.delayMs);
+      flight.waiting = true;
+      if (env.stopping()) flight.controller.abort(new Error('SIGINT'));
+      env.onRetry(item, info);
+    },
+  };
+
+  const billedUnknown = async (model: string): Promise<{ usage?: Usage; cost: Rational | null }> => {
+    if (unknown === 0) return { cost: null };
+    prompt ??= await estimatePromptTokens(req.messages);
+    const usage = { ...emptyUsage(true), promptTokens: prompt * unknown, totalTokens: prompt * unknown };
+    return { usage, cost: env.pricer ? env.pricer(model, usage) : null };
+  };
+
+  try {
+    const result = await env.sender.chat(req, call);
+    const usage = result.normalizedUsage;
+    settle(usage.promptTokens + usage.completionTokens);
+    const model = result.model ?? req.model;
+    let cost = env.pricer ? env.pricer(model, usage) : null;
+    const lost = await billedUnknown(model);
+    if (cost && lost.cost) cost = cost.add(lost.cost);
+    const body = last?.ok && last.body !== undefined ? last.body : completionBody(result);
+    if (!env.pricer) cost = null;
+    return {
+      ok: true, cost, usage,
+      record: {
+        id: recordId, custom_id: item.id,
+        response: { status_code: result.status, request_id: result.requestId ?? null, body },
+        error: null,
+        relay: {
+          line: item.lineNo, attempts: result.attempts, attempt_log: log, latency_ms: round1(result.timings.e2e),
+          endpoint: result.endpoint, model, tokens: usage, cost: usd(cost),
+          ...(unknown ? { unknown_outcome_attempts: unknown } : {}),
+          cached: false, deduplicated: false,
+          ...(result.failovers?.length ? { failovers: result.failovers } : {}),
+        },
+      },
+    };
+  } catch (e) {
+    settle(undefined);
+    if (flight.controller.signal.aborted || (isRelayError(e) && e.code === 'interrupted')) return { ok: false, cost: null };
+    if (!isRelayError(e)) throw e;
+    const model = req.model;
+    const lost = await billedUnknown(model);
+    const status = last?.status ?? 0;
+    const attempts = (e as { attempts?: number }).attempts ?? log.length;
+    // Refused requests were not billed: zero, when prices are known at all.
+    const cost = unknown ? lost.cost : env.pricer ? ZERO : null;
+    return {
+      ok: false,
+      cost,
+      usage: lost.usage,
+      record: {
+        id: recordId, custom_id: item.id,
+        response: status ? { status_code: status, request_id: last?.headers['x-request-id'] ?? e.requestId ?? null, body: last?.errorBody ?? null } : null,
+        error: { code: e.code, message: e.message },
+        relay: {
+          line: item.lineNo, attempts, attempt_log: log, latency_ms: round1(last?.timings.e2e),
+          endpoint: log[log.length - 1]?.endpoint ?? null, model, tokens: lost.usage ?? null, cost: usd(cost),
+          ...(unknown ? { unknown_outcome_attempts: unknown } : {}),
+          cached: false, deduplicated: false,
+        },
+      },
+    };
+  }
+}

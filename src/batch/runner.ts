@@ -1,0 +1,255 @@
+import { EventEmitter } from 'node:events';
+import pLimit from 'p-limit';
+import type { RetryInfo } from '../core/client.js';
+import { redact } from '../core/redact.js';
+import type { Rational } from '../cost/rational.js';
+import type { RateLimiter } from '../limit/limiter.js';
+import { AdmissionQueue, systemClock, type Clock } from '../limit/queue.js';
+import type { DiskCache } from './cache.js';
+import { readLines } from './jsonl.js';
+import { requestKey, type IdSet } from './keys.js';
+import { runLine, type Flight, type LineResult, type Sender } from './line.js';
+import { emptyMeta, type OutputRecord } from './records.js';
+import { parseLine, type BatchItem, type LineDefaults } from './request.js';
+import { bodyHash, type ScanResult, type Source } from './scan.js';
+import { ReorderWindow, type LineSink } from './sink.js';
+import { BatchStats, type BatchSummary } from './stats.js';
+import type { Pricer } from './pricing.js';
+
+// Runs a JSONL file: reads it a second time (after scan.ts), skips ids already done, and sends the
+// rest through the limiter with bounded concurrency. It prints nothing (CONVENTIONS 6): it writes
+// result lines to its sinks and emits `start`, `result`, `retry`, `warning` and `done`.
+// Interruption: stop() ends scheduling and cancels lines that are only waiting (limiter queue or a
+// retry backoff: nothing of theirs is on the wire); abortAll() cancels the rest. Cancelled lines
+// write nothing, so --resume runs them again.
+
+export interface RunnerOptions {
+  source: Source;
+  scan: ScanResult;
+  defaults: LineDefaults;
+  sender: Sender;
+  /** Identifies the endpoint(s) in dedup and cache keys. */
+  endpointKey: string;
+  concurrency: number;
+  limiter: RateLimiter;
+  tokensLimited: boolean;
+  retries: number;
+  done?: IdSet;
+  dedup: boolean;
+  cache?: DiskCache;
+  pricer?: Pricer;
+  maxCost?: Rational;
+  /** Results in input order, through a window of this many lines (0 = as they complete). */
+  orderedWindow?: number;
+  sink: LineSink;
+  errorSink?: LineSink;
+  runId: string;
+  maxLineBytes?: number;
+  clock?: Clock;
+}
+
+interface Group { remaining: number; byKey: Map<string, Promise<LineResult>> }
+
+export class BatchRunner extends EventEmitter {
+  readonly stats = new BatchStats();
+  private readonly queue: AdmissionQueue;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly flights = new Set<Flight>();
+  private readonly groups = new Map<number, Group>();
+  private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: Rational | null }>;
+  private stopping = false;
+  private stoppedBy: BatchSummary['stoppedBy'] = null;
+  private wake?: () => void;
+
+  constructor(private readonly o: RunnerOptions) {
+    super();
+    this.queue = new AdmissionQueue(o.limiter, o.clock ?? systemClock);
+    this.limit = pLimit(Math.max(1, o.concurrency));
+    if (o.orderedWindow) this.window = new ReorderWindow(o.orderedWindow, (x) => this.write(x.rec, x.ok, x.cost));
+    this.stats.total = o.scan.lines;
+  }
+
+  get inFlight(): number {
+    return this.flights.size;
+  }
+
+  /** Lines waiting in the limiter queue or in a retry backoff. */
+  get waiting(): number {
+    let n = 0;
+    for (const f of this.flights) if (f.waiting) n++;
+    return n;
+  }
+
+  /** Ctrl-C: schedule nothing more; cancel lines that are only waiting. */
+  stop(reason: BatchSummary['stoppedBy'] = 'interrupt'): void {
+    if (!this.stopping) this.stoppedBy = reason;
+    this.stopping = true;
+    for (const f of this.flights) if (f.waiting) f.controller.abort(new Error('SIGINT'));
+    this.wake?.();
+  }
+
+  /** The grace period is over, or a second Ctrl-C: cancel everything in flight. */
+  abortAll(): void {
+    this.stop();
+    for (const f of this.flights) f.controller.abort(new Error('SIGINT'));
+  }
+
+  async run(): Promise<BatchSummary> {
+    const o = this.o;
+    this.emit('start', { total: o.scan.lines, toRun: o.scan.toRun });
+    const running = new Set<Promise<void>>();
+    let seq = 0;
+    try {
+      outer: for await (const batch of readLines(o.source(), o.maxLineBytes)) {
+        for (const line of batch) {
+          if (this.stopping) break outer;
+          if (o.maxCost && this.stats.spend.reached(o.maxCost)) {
+            this.stop('max-cost');
+            break outer;
+          }
+          const item = parseLine(line, o.defaults);
+          if (o.done?.has(item.id)) {
+            this.stats.skipped++;
+            if (item.request) this.countCopy(item);
+            continue;
+          }
+          while (this.limit.activeCount + this.limit.pendingCount >= this.limit.concurrency && !this.stopping) {
+            await new Promise<void>((r) => (this.wake = r));
+          }
+          if (this.stopping) break outer;
+          const mine = seq++;
+          if (this.window) await this.window.room(mine);
+          const p = this.limit(() => this.process(item, mine)).finally(() => {
+            running.delete(p);
+            this.wake?.();
+          });
+          running.add(p);
+        }
+      }
+      while (running.size) await Promise.race(running);
+      await this.window?.drain();
+    } finally {
+      this.queue.close();
+      this.stats.finish();
+    }
+    const summary = this.stats.summary(o.scan.lines - this.stats.skipped - this.stats.done, this.stoppedBy);
+    this.emit('done', summary);
+    return summary;
+  }
+
+  private async process(item: BatchItem, seq: number): Promise<void> {
+    const o = this.o;
+    const recordId = `batch_req_${o.runId}_${item.lineNo}`;
+    let res: LineResult;
+    if (item.error) {
+      res = { ok: false, cost: null, record: { id: recordId, custom_id: item.id, response: null, error: item.error, relay: emptyMeta(item.lineNo) } };
+    } else {
+      res = await this.resolve(item, recordId);
+    }
+    if (!res.record) {
+      await this.window?.skip(seq);
+      return;
+    }
+    if (this.window) await this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost });
+    else await this.write(res.record, res.ok, res.cost);
+  }
+
+  /** Cache, then dedup, then the network. */
+  private async resolve(item: BatchItem, recordId: string): Promise<LineResult> {
+    const o = this.o;
+    const req = item.request!;
+    const needKey = o.cache !== undefined || (o.dedup && o.scan.repeats.size > 0);
+    const key = needKey ? requestKey(o.endpointKey, req) : '';
+    if (o.cache) {
+      const hit = o.cache.get(key);
+      if (hit) {
+        this.countCopy(item);
+        return {
+          ok: true, cost: null, usage: hit.usage ?? undefined,
+          record: {
+            id: recordId, custom_id: item.id, response: hit.response, error: null,
+            relay: { ...emptyMeta(item.lineNo), endpoint: hit.endpoint, model: hit.model, tokens: hit.usage, cost: 0, cached: true },
+          },
+        };
+      }
+    }
+    const group = o.dedup && o.scan.repeats.size > 0 ? this.groupOf(item) : undefined;
+    const first = group?.byKey.get(key);
+    if (first) {
+      const r = await first;
+      if (r.record) return { ok: r.ok, cost: null, usage: r.usage, record: copyOf(r.record, recordId, item) };
+    }
+    const p = this.send(item, recordId, key);
+    if (group && !first) group.byKey.set(key, p);
+    return p;
+  }
+
+  private async send(item: BatchItem, recordId: string, key: string): Promise<LineResult> {
+    const o = this.o;
+    const flight: Flight = { controller: new AbortController(), waiting: true };
+    this.flights.add(flight);
+    try {
+      const res = await runLine(item, recordId, {
+        sender: o.sender, queue: this.queue, tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
+        now: () => (o.clock ?? systemClock).now(),
+        stopping: () => this.stopping,
+        onAttempt: () => this.stats.attempt(),
+        onRetry: (it: BatchItem, info: RetryInfo) => {
+          this.stats.retries++;
+          this.emit('retry', { line: it.lineNo, id: it.id, info });
+        },
+        onWarning: (m: string) => this.emit('warning', m),
+        onPace: () => {
+          const c = Math.max(1, Math.round(o.concurrency * o.limiter.pace));
+          if (this.limit.concurrency !== c) this.limit.concurrency = c;
+        },
+      }, flight);
+      if (res.ok && res.record && o.cache) {
+        const m = res.record.relay;
+        o.cache.put(key, { endpoint: m.endpoint ?? '', model: m.model, response: res.record.response!, usage: m.tokens });
+      }
+      return res;
+    } catch (e) {
+      // A bug must not lose the line silently: it becomes a failed record naming the error.
+      const message = `internal error: ${(e as Error)?.message ?? String(e)}; please report it`;
+      return { ok: false, cost: null, record: { id: recordId, custom_id: item.id, response: null, error: { code: 'internal', message }, relay: emptyMeta(item.lineNo) } };
+    } finally {
+      this.flights.delete(flight);
+    }
+  }
+
+  /** The dedup group of a request that occurs more than once; dropped after its last copy. */
+  private groupOf(item: BatchItem): Group | undefined {
+    const h = bodyHash(item.request!);
+    const count = this.o.scan.repeats.get(h);
+    if (count === undefined) return undefined;
+    let g = this.groups.get(h);
+    if (!g) {
+      g = { remaining: count, byKey: new Map() };
+      this.groups.set(h, g);
+    }
+    if (--g.remaining <= 0) this.groups.delete(h);
+    return g;
+  }
+
+  /** A line that will not be sent still counts down its dedup group. */
+  private countCopy(item: BatchItem): void {
+    if (this.o.dedup && this.o.scan.repeats.size > 0) this.groupOf(item);
+  }
+
+  private async write(rec: OutputRecord, ok: boolean, cost: Rational | null): Promise<void> {
+    // Failure messages and bodies can quote what a server echoed back: never let a key through.
+    const line = ok ? JSON.stringify(rec) : redact(JSON.stringify(rec));
+    await this.o.sink.write(line);
+    if (!ok && this.o.errorSink) await this.o.errorSink.write(line);
+    this.stats.add(rec, ok, cost);
+    this.emit('result', { record: rec, ok });
+  }
+}
+
+function copyOf(rec: OutputRecord, recordId: string, item: BatchItem): OutputRecord {
+  return {
+    ...rec, id: recordId, custom_id: item.id,
+    relay: { ...rec.relay, line: item.lineNo, attempts: 0, attempt_log: [], cost: 0, deduplicated: true },
+  };
+}

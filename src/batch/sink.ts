@@ -1,0 +1,91 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+// Where result lines go. A file is opened for appending and every line is handed to the kernel with
+// one write(2) as soon as it completes: a kill -9 afterwards cannot lose it, and at worst tears the
+// line being written (resume.ts repairs that). stdout is written through its stream, waiting for
+// drain, so a slow pipe holds the run back instead of filling memory.
+
+export interface LineSink {
+  /** Resolves when the line is written (files: at once; streams: after drain when needed). */
+  write(line: string): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+export class FileSink implements LineSink {
+  private fd: number;
+
+  constructor(readonly path: string, mode: 'append' | 'truncate' = 'append') {
+    this.fd = openSync(path, mode === 'append' ? 'a' : 'w', 0o644);
+  }
+
+  write(line: string): void {
+    writeSync(this.fd, line + '\n');
+  }
+
+  async close(): Promise<void> {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+export class StreamSink implements LineSink {
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  write(line: string): void | Promise<void> {
+    if (this.stream.write(line + '\n')) return;
+    return new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * --ordered: results leave in input order. Results that finish early wait in a window of at most
+ * `size` lines; the scheduler asks `room()` before it starts a line further ahead.
+ */
+export class ReorderWindow<T> {
+  private next = 0;
+  private readonly held = new Map<number, T>();
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly size: number, private readonly emit: (item: T) => void | Promise<void>) {}
+
+  /** Resolves when sequence number `seq` may start without the window overflowing. */
+  async room(seq: number): Promise<void> {
+    while (seq - this.next >= this.size) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  async put(seq: number, item: T): Promise<void> {
+    this.held.set(seq, item);
+    while (this.held.has(this.next)) {
+      const it = this.held.get(this.next)!;
+      this.held.delete(this.next);
+      this.next++;
+      if (it !== undefined) await this.emit(it);
+    }
+    this.wake();
+  }
+
+  /** `seq` will never produce a result (interrupted): let the lines behind it go. */
+  async skip(seq: number): Promise<void> {
+    if (seq < this.next) return;
+    await this.put(seq, undefined as T);
+  }
+
+  /** Everything still held, in order, gaps skipped (end of an interrupted run). */
+  async drain(): Promise<void> {
+    const rest = [...this.held.keys()].sort((a, b) => a - b);
+    for (const k of rest) {
+      const it = this.held.get(k)!;
+      this.held.delete(k);
+      if (it !== undefined) await this.emit(it);
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import type { Io } from '../cli/io.js';
+import { EXIT, RelayError, usageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import { buildBook, pricesFileLayer, type OverrideLayer } from '../cost/overrides.js';
+import type { PriceBook } from '../cost/price-table.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { RateLimiter } from '../limit/limiter.js';
+import { createProgress } from '../output/progress.js';
+import { DiskCache } from '../batch/cache.js';
+import { knownPrice, makePricer } from '../batch/pricing.js';
+import { prepareResume, type ResumeState } from '../batch/resume.js';
+import { BatchRunner } from '../batch/runner.js';
+import { scanInput, type ScanResult, type Source } from '../batch/scan.js';
+import { FileSink, StreamSink, type LineSink } from '../batch/sink.js';
+import type { BatchSummary } from '../batch/stats.js';
+import type { OutputRecord } from '../batch/records.js';
+import { BATCH_RETRIES, parseBatchOptions, resumeCommand, type BatchOptions, type BatchSettings } from './batch-options.js';
+import { openReport, progressStatus, reportRow, summaryText, writeSummaryJson } from './batch-report.js';
+import { dryRun } from './batch-dry-run.js';
+import { openInput } from './batch-input.js';
+import { setupRequests } from './request-setup.js';
+
+export type { BatchOptions } from './batch-options.js';
+
+/** `relay batch`: flags -> checks -> runner with progress, Ctrl-C handling and the closing summary. */
+export async function batch(opts: BatchOptions, io: Io): Promise<number> {
+  const s = parseBatchOptions(opts);
+  const input = await openInput(opts.input, io);
+  try {
+    return await run(opts, s, input.source, io);
+  } finally {
+    input.cleanup();
+  }
+}
+
+async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io): Promise<number> {
+  const note = (line: string) => { if (!opts.quiet) io.stderr.write(io.err.dim(redact(line)) + '\n'); };
+  const setup = opts.dryRun ? await setupRequests(opts, io, BATCH_RETRIES).catch(() => undefined) : await setupRequests(opts, io, BATCH_RETRIES);
+  const model = setup?.settings.model.value ?? opts.model ?? (io.env.RELAY_MODEL || undefined);
+  const defaults = { model, system: opts.system, temperature: s.temperature, maxTokens: s.maxTokens };
+  const book = await priceBook(opts, io, setup?.loaded);
+
+  let resume: ResumeState | undefined;
+  if (opts.output && !opts.dryRun) resume = await prepareOutput(opts, note);
+  const scan = await scanInput(source, { defaults, dedup: opts.dedup !== false, estimate: Boolean(opts.dryRun), done: resume?.done });
+  checkScan(scan, opts, s, book);
+  if (opts.dryRun) return dryRun(scan, book, io, opts);
+  for (const m of scan.models.keys()) if (!knownPrice(book, m)) note(`relay: no price known for model ${m}: its cost shows as unknown (add one with --prices FILE)`);
+  if (resume?.existed) note(`relay: resume: ${scan.lines - scan.toRun} of ${scan.lines} lines already done, ${scan.toRun} to run`);
+
+  const chatter = setup!.chatter();
+  const sink: LineSink = opts.output ? new FileSink(opts.output, opts.overwrite ? 'truncate' : 'append') : new StreamSink(io.stdout);
+  const errorSink = opts.errors ? new FileSink(opts.errors, 'truncate') : undefined;
+  const report = opts.report ? openReport(opts.report) : undefined;
+  const runner = new BatchRunner({
+    source, scan, defaults, sender: chatter,
+    endpointKey: setup!.settings.endpoints.map((e) => e.baseUrl).join(' '),
+    concurrency: s.concurrency, limiter: new RateLimiter({ rpm: s.rpm, tpm: s.tpm }, performance.now()), tokensLimited: s.tpm !== undefined,
+    retries: setup!.settings.retries.value, done: resume?.done, dedup: opts.dedup !== false,
+    cache: opts.cache ? new DiskCache(opts.cache, s.cacheTtlMs) : undefined,
+    pricer: makePricer(book), maxCost: s.maxCost, orderedWindow: opts.ordered ? Math.max(1000, s.concurrency * 16) : 0,
+    sink, errorSink, runId: randomBytes(4).toString('hex'),
+  });
+  const progress = createProgress(io, { quiet: opts.quiet, total: scan.toRun, label: 'batch' });
+  const status = () => progressStatus(runner.stats);
+  runner.on('result', ({ record, ok }: { record: OutputRecord; ok: boolean }) => {
+    progress.update(runner.stats.done, status);
+    report?.row(reportRow(record, ok));
+  });
+  runner.on('warning', (m: string) => progress.log(io.err.warn(redact(`relay: warning: ${m}`))));
+
+  const interrupt = interruptions(runner, s.graceMs, (line) => progress.log(io.err.warn(line)));
+  let summary: BatchSummary;
+  try {
+    summary = await runner.run();
+  } finally {
+    interrupt.dispose();
+    progress.stop();
+    await Promise.all([sink.close(), errorSink?.close(), chatter.close()]);
+    report?.close();
+  }
+  if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
+  if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });
+  return verdict(summary, s, opts, interrupt.waitingAtStop);
+}
+
+/** Built-in prices < the config's `prices:` < --prices FILE. */
+async function priceBook(opts: BatchOptions, io: Io, loaded?: LoadedConfig): Promise<PriceBook> {
+  const layers: OverrideLayer[] = [];
+  const cfg = loaded ?? await loadConfig({ env: io.env, cwd: io.cwd, configPath: opts.config }).catch(() => undefined);
+  if (cfg?.config.prices) layers.push({ label: `config: ${cfg.file ?? 'config'}`, prices: cfg.config.prices });
+  if (opts.prices) layers.push(await pricesFileLayer(opts.prices, io.cwd));
+  return buildBook(layers);
+}
+
+/** -o: refuse to mix runs unless told; with --resume, find what is done and make the file safe to append to. */
+async function prepareOutput(opts: BatchOptions, note: (l: string) => void): Promise<ResumeState | undefined> {
+  const path = opts.output!;
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch { /* a new file */ }
+  if (!opts.resume) {
+    if (size > 0 && !opts.overwrite) throw usageError(`${path} already holds results; continue it with --resume, or replace it with --overwrite`);
+    return undefined;
+  }
+  const r = await prepareResume(path, { skipFailed: Boolean(opts.skipFailed) });
+  if (!r.existed) note(`relay: resume: ${path} does not exist yet; starting from the first line`);
+  if (r.repairedBytes) note(`relay: resume: cut a torn last line (${r.repairedBytes} bytes) off ${path}, left by an interrupted write; that line runs again`);
+  if (r.failedRemoved) note(`relay: resume: ${r.failedRemoved} failed line(s) removed from ${path}; they run again (--skip-failed keeps them)`);
+  if (r.unreadable || r.duplicates) note(`relay: resume: removed ${r.unreadable} unreadable and ${r.duplicates} duplicate line(s) from ${path}`);
+  return r;
+}
+
+function checkScan(scan: ScanResult, opts: BatchOptions, s: BatchSettings, book: PriceBook): void {
+  if (scan.duplicateIds.length) {
+    const shown = scan.duplicateIds.slice(0, 10).map((d) => `${JSON.stringify(d.id)} (lines ${d.lines.slice(0, 5).join(', ')}${d.lines.length > 5 ? ', …' : ''})`);
+    const more = scan.duplicateIds.length > 10 ? `, and ${scan.duplicateIds.length - 10} more` : '';
+    throw usageError(`${scan.duplicateIds.length} id(s) appear more than once in ${opts.input}: ${shown.join('; ')}${more}; ids must be unique so each result can be matched and resumed`);
+  }
+  if (scan.missingModel.count) {
+    throw usageError(`${scan.missingModel.count} line(s) name no model (line ${scan.missingModel.first.join(', ')}${scan.missingModel.count > scan.missingModel.first.length ? ', …' : ''}); pass --model NAME, set RELAY_MODEL, or add "model" to them`);
+  }
+  if (s.maxCost) {
+    const unpriced = [...scan.models.keys()].filter((m) => !knownPrice(book, m));
+    if (unpriced.length) throw usageError(`--max-cost needs a price for every model, and relay has none for ${unpriced.join(', ')}; add them with --prices FILE (relay never guesses a price)`);
+  }
+}
+
+/** First Ctrl-C: stop scheduling, give in-flight requests the grace period. Second: stop them now. */
+function interruptions(runner: BatchRunner, graceMs: number, say: (line: string) => void) {
+  let presses = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const state = { waitingAtStop: 0, dispose: () => {} };
+  const onSigint = () => {
+    presses++;
+    if (presses === 1) {
+      state.waitingAtStop = runner.waiting;
+      const sending = runner.inFlight - runner.waiting;
+      runner.stop();
+      say(`relay: stopping: no new lines${state.waitingAtStop ? `; ${state.waitingAtStop} waiting to retry or for the rate limit were cancelled` : ''}` +
+        (sending ? `; ${sending} in flight get ${graceMs / 1000} s to finish (Ctrl-C again to stop them now)` : ''));
+      timer = setTimeout(() => runner.abortAll(), graceMs);
+      timer.unref();
+    } else {
+      say('relay: stopping now: cancelling the requests in flight');
+      runner.abortAll();
+    }
+  };
+  process.on('SIGINT', onSigint);
+  state.dispose = () => {
+    process.removeListener('SIGINT', onSigint);
+    if (timer) clearTimeout(timer);
+  };
+  return state;
+}
+
+function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOptions, waitingAtStop: number): number {
+  const l = summary.lines;
+  const resumeHint = opts.output
+    ? `resume with: ${resumeCommand(process.argv.slice(2))}`
+    : 'results went to stdout, so nothing records what is done: rerun with -o FILE to be able to resume';
+  if (summary.stoppedBy === 'interrupt') {
+    const retrying = waitingAtStop ? ` (${waitingAtStop} were waiting to retry or for the rate limit)` : '';
+    throw new RelayError(`interrupted: ${l.ok + l.failed} lines written this run, ${l.notRun} not run${retrying}; ${resumeHint}${opts.input === '-' ? ' (pipe the same input again)' : ''}`,
+      { code: 'interrupted', exitCode: EXIT.interrupted });
+  }
+  if (summary.stoppedBy === 'max-cost') {
+    throw new RelayError(`spend reached --max-cost ${s.maxCostText} (spent $${summary.cost}); ${l.notRun} lines not run; ${resumeHint} and a higher --max-cost`,
+      { code: 'max_cost', exitCode: EXIT.threshold });
+  }
+  const done = l.ok + l.failed;
+  if (done > 0 && l.failed / done > s.maxErrorRate) {
+    const pct = ((l.failed / done) * 100).toFixed(2).replace(/\.?0+$/, '');
+    const where = opts.errors ? ` (listed in ${opts.errors})` : '';
+    throw new RelayError(`${l.failed} of ${done} lines failed (${pct}%)${where}, above --max-error-rate ${s.maxErrorRate}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}` : resumeHint}`,
+      { code: 'max_error_rate', exitCode: EXIT.threshold });
+  }
+  return EXIT.ok;
+}
