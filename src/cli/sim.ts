@@ -18,6 +18,8 @@ Replies: deterministic for --seed and the request's messages (same messages, sam
 Timing per request: --latency before the response headers (errors too), then --ttft before the
   first token chunk (a role-only chunk goes out with the headers), then one chunk every
   --chunk-tokens/--tps seconds. Non-streaming replies arrive when the last token would have.
+  Deadlines come from the moment the headers went out, so lateness never accumulates; timers
+  fire up to ~1 ms late (more on a busy machine); --precise spins the last millisecond instead.
 
 Limits: --rpm/--tpm are buckets refilling at limit/60 per second and holding --burst worth
   (default 1m: the whole minute). A request costs prompt + n x max_tokens tokens, and what it did
@@ -86,6 +88,7 @@ export function registerSim(program: Command, act: Act): void {
     .option('--profile <spec>', 'named profile NAME=key:value,... served under /NAME/v1 (repeatable)', collect)
     .option('--profiles <file>', 'JSON file of named profiles')
     .option('--pause-at <at:duration>', 'from AT after start, arriving requests wait DURATION (repeatable)', collect)
+    .option('--precise', 'meet every deadline within ~0.1 ms by spinning its last millisecond (uses CPU; for bench accuracy runs)')
     .option('--log', 'one line per request on stderr')
     .option('--no-control', 'do not serve the /__sim/ control API')
     .addHelpText('after', HELP)

@@ -32,6 +32,7 @@ export interface SimFlags {
   pauseAt?: string[];
   log?: boolean;
   control?: boolean;
+  precise?: boolean;
 }
 
 const FIELD_FLAGS: Array<[keyof SimFlags, string]> = [
@@ -88,6 +89,7 @@ export function simOptionsFromFlags(flags: SimFlags, env: NodeJS.ProcessEnv = {}
     profiles,
     pauses: (flags.pauseAt ?? []).map(parsePauseAt),
     control: flags.control !== false,
+    precise: flags.precise === true,
   };
 }
 

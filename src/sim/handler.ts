@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatGoDuration } from './duration.js';
+import type { Timer } from './clock.js';
 import type { FaultKind } from './faults.js';
 import type { ProfileState, SimShared } from './state.js';
 import { nextIds } from './state.js';
@@ -24,7 +25,7 @@ class Exchange {
   private readonly arrival = performance.now();
   private chunks: Buffer[] = [];
   private size = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private writer: StreamWriter | undefined;
   /** We ended the response ourselves (or reset it on purpose): a close after this is not a disconnect. */
   private finished = false;
@@ -66,7 +67,7 @@ class Exchange {
   private readonly onClose = (): void => {
     const s = this.p.stats;
     s.inFlight--;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     if (this.writer) this.writer.stop();
     if (!this.finished) {
       s.disconnects++;
@@ -94,7 +95,7 @@ class Exchange {
 
   private after(ms: number, fn: () => void): void {
     if (ms <= 0) fn();
-    else this.timer = setTimeout(fn, ms);
+    else this.timer = this.shared.clock.after(ms, fn);
   }
 
   private json(status: number, body: string, extra: readonly string[] = []): void {
@@ -204,7 +205,7 @@ class Exchange {
           'x-request-id', this.ids.requestId, ...limits]);
         p.count(200);
         this.outcome = cut ? `200 ${cut}` : '200';
-        this.writer = new StreamWriter(this.res, {
+        this.writer = new StreamWriter(this.res, this.shared.clock, {
           replies, chunkTokens: st.chunkTokens, ttftMs: st.ttftMs, tps: st.tps, cut,
           includeUsage: so?.include_usage === true, promptTokens: prompt,
         }, this.ids.id, created, this.model, () => {

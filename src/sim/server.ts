@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXIT, RelayError } from '../core/errors.js';
+import { PreciseClock, coarseClock } from './clock.js';
 import { handleControl } from './control.js';
 import { handleChat } from './handler.js';
 import { DEFAULT_SETTINGS, checkProfileName, parseProfileSpec, patchFromObject, resolveProfile, type ProfileSettings } from './profiles.js';
@@ -31,6 +32,8 @@ export interface SimOptions extends Partial<ProfileSettings> {
   log?: (line: string) => void;
   /** Serve the /__sim/ control API to loopback clients (default true). */
   control?: boolean;
+  /** Meet deadlines within tens of microseconds by spinning the last millisecond (costs CPU). */
+  precise?: boolean;
 }
 
 export interface SimServer {
@@ -70,6 +73,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
   const shared: SimShared = {
     seed, models: options.models ?? DEFAULT_MODELS, strictModels: options.models !== undefined,
     started: performance.now(), pausedUntil: 0, counter: 0, idSalt: mix32(seed ^ 0x51d), log: options.log,
+    clock: options.precise ? new PreciseClock() : coarseClock,
   };
   const profiles = new Map<string, ProfileState>();
   profiles.set('default', new ProfileState('default', defaults, seed));
@@ -206,6 +210,6 @@ function small(shared: SimShared, p: ProfileState, req: IncomingMessage, res: Se
     return send(404, ERR.noModel(id));
   };
   const wait = rest === '/health' ? 0 : p.latency();
-  if (wait > 0) setTimeout(reply, wait);
+  if (wait > 0) shared.clock.after(wait, reply);
   else reply();
 }

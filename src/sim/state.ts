@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import { FaultPicker } from './faults.js';
 import { RateLimits } from './limits.js';
 import type { ProfileSettings } from './profiles.js';
@@ -114,6 +115,7 @@ export interface SimShared {
   counter: number;
   idSalt: number;
   log?: (line: string) => void;
+  clock: Clock;
 }
 
 export function nextIds(shared: SimShared): { id: string; requestId: string } {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Clock, Timer } from './clock.js';
 import type { SimReply } from './text.js';
 import { ChunkTemplate, DONE_EVENT, streamErrorEvent, type UsageCounts } from './wire.js';
 
@@ -28,12 +29,12 @@ export class StreamWriter {
   private readonly interval: number;
   private t0 = 0;
   private k = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private stopped = false;
   /** Tokens written so far (reasoning included), for usage and the limiter's refund. */
   served = 0;
 
-  constructor(private readonly res: ServerResponse, private readonly plan: StreamPlan, id: string, created: number, model: string,
+  constructor(private readonly res: ServerResponse, private readonly clock: Clock, private readonly plan: StreamPlan, id: string, created: number, model: string,
     private readonly onDone: () => void) {
     this.tpl = new ChunkTemplate(id, created, model);
     const ct = plan.chunkTokens;
@@ -52,7 +53,7 @@ export class StreamWriter {
     for (let i = 0; i < this.plan.replies.length; i++) res.write(this.tpl.role(i));
     if (this.plan.ttftMs > 0) {
       process.nextTick(uncork, res);
-      this.timer = setTimeout(this.tick, this.plan.ttftMs);
+      this.timer = this.clock.after(this.plan.ttftMs, this.tick);
     } else {
       this.tick(true);
     }
@@ -60,7 +61,7 @@ export class StreamWriter {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
@@ -78,7 +79,7 @@ export class StreamWriter {
     while (this.k < this.run && this.due(this.k) <= now + 0.25) this.emit(this.k++);
     if (this.k < this.run) {
       process.nextTick(uncork, res);
-      this.timer = setTimeout(this.tick, this.due(this.k) - now);
+      this.timer = this.clock.after(this.due(this.k) - now, this.tick);
       return;
     }
     this.end(); // end() uncorks fully
