@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postChat, spawnSim, type SpawnedSim } from '../helpers/sim.js';
+import { postChat, spawnSim, waitFor, type SpawnedSim } from '../helpers/sim.js';
 
 // The /__sim/ control API that tests and demos use to watch and steer a running simulator.
 
@@ -63,6 +63,23 @@ describe('/__sim/ control API', () => {
     expect(res.status).toBe(200);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(200);
     expect((await control('/pause', { ms: -1 })).status).toBe(400);
+  });
+});
+
+describe('client disconnects and logging', () => {
+  it('sees a client leave mid-stream, stops writing, and logs nothing per request without --log', async () => {
+    await control('/profile/slow', { tps: 100 });
+    await control('/stats/reset', {});
+    const ac = new AbortController();
+    const res = await postChat(s.baseUrl('slow'), { ...ask('long'), max_tokens: 200, stream: true }, auth, ac.signal);
+    const reader = res.body!.getReader();
+    await reader.read();
+    ac.abort();
+    await waitFor(async () => (await (await control('/stats')).json()).profiles.slow.disconnects === 1, 5000, 'the disconnect');
+    const st = (await (await control('/stats')).json()).profiles.slow;
+    expect(st.inFlight).toBe(0);
+    expect(st.tokensServed).toBeLessThan(200);
+    expect(s.stderr()).not.toMatch(/ slow \d{3}| client-gone/);
   });
 });
 
