@@ -94,7 +94,8 @@ export function mergeRuns(dirs: string[], seed?: number): RunData {
   const start = Math.min(...manifests.map((m) => m.startMs));
   const end = Math.max(...manifests.map((m) => m.startMs + m.durationMs));
   const sent = manifests.reduce((a, m) => a + m.load.sent, 0);
-  const durationMs = end - start;
+  // One run: its own duration (start + duration - start is not exact in floating point).
+  const durationMs = manifests.length === 1 ? first.durationMs : end - start;
   const open = first.load.mode === 'open';
   return {
     relayVersion: first.relayVersion,

@@ -90,7 +90,7 @@ export function loadLine(r: BenchReport, style: Style): string {
   } else {
     out += `closed loop: ${l.concurrency} in flight`;
   }
-  if (r.mergedFrom) out += `; merged from ${r.mergedFrom.length} runs`;
+  if (r.mergedFrom) out += `; merged from ${r.mergedFrom.length} run${r.mergedFrom.length === 1 ? '' : 's'}`;
   if (r.interrupted) out += style.warn('; interrupted: partial results');
   out += '\n';
   if (sims.length) out += style.dim(`simulated targets: ${sims.join(', ')}`) + '\n';

@@ -64,9 +64,12 @@ export function registerBench(program: Command, act: Act): void {
     .option('--csv <file>', 'write the summary as CSV')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--seed <n>', 'seed for the bootstrap intervals (default: the first run\'s)')
-    .action(act(async (io: Io, dirs: string[], opts: Record<string, unknown>) => {
+    .action(act(async (io: Io, dirs: string[], _opts: unknown, cmd: Command) => {
+      // bench declares --json/--csv/--html/--seed too and commander hands them to the parent
+      // wherever they stand on the line, so read them from both.
+      const { json, csv, html, seed } = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
       const { benchMerge } = await import('../commands/bench-merge.js');
-      await benchMerge(dirs, opts, io);
+      await benchMerge(dirs, { json: Boolean(json), csv: csv as string | undefined, html: html as string | undefined, seed: seed as string | undefined }, io);
       return 0;
     }));
 }

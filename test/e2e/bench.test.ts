@@ -1,0 +1,197 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRaw, summaryFromRows } from '../helpers/bench.js';
+import { runRelay, startRelay } from '../helpers/relay.js';
+import { spawnSim, type SpawnedSim } from '../helpers/sim.js';
+
+// relay bench end to end: the real CLI against real `relay sim` processes on loopback.
+// Timing assertions are about order and sign with wide margins, never about wall-clock speed.
+
+const dir = mkdtempSync(join(tmpdir(), 'relay-bench-e2e-'));
+let sim: SpawnedSim;
+
+beforeAll(async () => {
+  sim = await spawnSim([
+    '--seed', '3', '--log',
+    '--profile', 'sg-direct=latency:45ms,ttft:15ms',
+    '--profile', 'sg-relay=latency:5ms,ttft:15ms',
+    '--profile', 'de-direct=latency:5ms,ttft:15ms',
+    '--profile', 'de-relay=latency:45ms,ttft:15ms',
+    '--profile', 'flaky=500:0.06,truncate:0.02,reset:0.02',
+    '--profile', 'fast=latency:3ms',
+  ]);
+});
+afterAll(async () => {
+  await sim?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const t = (name: string) => `--target=${name}=${sim.baseUrl(name)}`;
+const file = (name: string) => join(dir, name);
+
+describe('relay bench', () => {
+  it('--help gives every metric definition on one line', async () => {
+    const r = await runRelay(['bench', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  TTFT: request sent -> first chunk carrying content or reasoning (role-only chunks do not count)\n');
+    expect(r.stdout).toContain('  ITL: gap between consecutive content chunks, one sample per gap (the wait for the first chunk is TTFT, not ITL)\n');
+    expect(r.stdout).toContain('  TPOT: (E2E - TTFT) / (output tokens - 1), as vLLM defines it');
+    for (const label of ['TTFB', 'E2E', 'Response time', 'Send lag']) expect(r.stdout).toMatch(new RegExp(`^  ${label}: .+$`, 'm'));
+  });
+
+  it('pairs have the right sign; --json, --raw, --csv and --html carry the run', async () => {
+    const r = await runRelay(['bench', t('sg-direct'), t('sg-relay'), t('de-direct'), t('de-relay'), '-m', 'sim-1', '-n', '25', '-c', '4',
+      '--seed', '11', '--json', '--raw', file('pairs-raw.csv'), '--csv', file('pairs.csv'), '--html', file('pairs.html')]);
+    expect(r.stderr).not.toMatch(/relay: /);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.seed).toBe(11);
+    expect(doc.relay.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(doc.config).toMatchObject({ model: 'sim-1', requestsPerTarget: 25, concurrency: 4, stream: true });
+    expect(doc.targets.map((x: { name: string }) => x.name)).toEqual(['sg-direct', 'sg-relay', 'de-direct', 'de-relay']);
+    for (const target of doc.targets) {
+      expect(target).toMatchObject({ requests: 25, errors: 0, url: sim.baseUrl(target.name) });
+      for (const m of ['ttfb', 'ttft', 'itl', 'tpot', 'e2e']) {
+        for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean']) expect(typeof target.metrics[m][k], `${target.name} ${m} ${k}`).toBe('number');
+      }
+      expect(target.metrics.ttft.p50).toBeGreaterThan(target.metrics.ttfb.p50);
+      expect(target.metrics.e2e.p50).toBeGreaterThanOrEqual(target.metrics.ttft.p50);
+    }
+    const pair = (region: string) => doc.pairs.find((p: { region: string }) => p.region === region);
+    const sg = pair('sg').metrics.ttft.p50;
+    expect(sg.diffMs).toBeLessThan(-20);
+    expect(sg.ci95[1]).toBeLessThan(0);
+    expect(pair('sg').verdict).toMatch(/^sg: relay faster by \d+(\.\d+)? ms at p50, 95% CI /);
+    const de = pair('de').metrics.ttft.p50;
+    expect(de.diffMs).toBeGreaterThan(20);
+    expect(de.ci95[0]).toBeGreaterThan(0);
+    expect(pair('de').verdict).toMatch(/^de: relay slower by/);
+
+    expect(r.stderr).toMatch(/Region\s+Direct p50\s+Relay p50\s+Improvement\s+Direct p99\s+Relay p99\s+Errors/);
+    expect(r.stderr).toMatch(/TTFT distribution/);
+    const raw = readRaw(file('pairs-raw.csv'));
+    expect(raw.comments).toEqual(expect.arrayContaining(['# seed 11']));
+    expect(raw.comments.some((c) => c.startsWith('# relay ') && c.includes(doc.relay.version))).toBe(true);
+    expect(raw.rows.filter((x) => x.phase === 'measure')).toHaveLength(100);
+    expect(raw.rows.filter((x) => x.phase === 'warmup')).toHaveLength(8);
+    expect(summaryFromRows(raw.rows.filter((x) => x.target === 'sg-relay'), 'ttft')).toEqual(doc.targets[1].metrics.ttft);
+    expect(readFileSync(file('pairs.csv'), 'utf8')).toMatch(/^# seed 11$/m);
+    const html = readFileSync(file('pairs.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('seed 11');
+  });
+
+  it('a target failing 10% of the time: ~10% errors by code, each counted, none dropped', async () => {
+    const r = await runRelay(['bench', t('flaky'), '-m', 'sim-1', '-n', '300', '-c', '8', '--warmup', '0', '--seed', '4', '--json', '--raw', file('flaky.csv')]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const target = doc.targets[0];
+    const stats = await (await fetch(`${sim.origin}/__sim/stats`)).json() as { profiles: Record<string, { faults: Record<string, number> }> };
+    const faults = stats.profiles.flaky!.faults;
+    const injected = (faults['500'] ?? 0) + (faults.truncate ?? 0) + (faults.reset ?? 0);
+    expect(target.requests).toBe(300);
+    expect(target.errors).toBe(injected);
+    expect(target.errorRate).toBeGreaterThan(0.05);
+    expect(target.errorRate).toBeLessThan(0.16);
+    expect(target.errorsByCode).toEqual(Object.fromEntries(Object.entries({ 500: faults['500'], truncated: faults.truncate, reset: faults.reset }).filter(([, v]) => v)));
+    expect(target.ok + target.errors).toBe(target.requests);
+    expect(target.metrics.e2e.count).toBe(target.ok);
+    expect(target.metrics.failed.count).toBe(target.errors);
+    const rows = readRaw(file('flaky.csv')).rows;
+    expect(rows).toHaveLength(300);
+    expect(rows.filter((x) => x.error !== '')).toHaveLength(target.errors);
+    expect(r.stderr).toMatch(/flaky\s+300\s+\d+\s+\d+ \((\d+\.\d)%\)/);
+  });
+
+  it('merge: logs of two runs give the report of one run over all samples', async () => {
+    const runOnce = (n: string, seed: string) => runRelay(['bench', t('sg-direct'), t('sg-relay'), '-m', 'sim-1', '-n', '30', '-c', '6', '--seed', seed,
+      '--json', '--hdr-log', file(`logs/${n}`), '--raw', file(`merge-${n}.csv`)]);
+    const [one, two] = await Promise.all([runOnce('one', '1'), runOnce('two', '2')]);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const merged = await runRelay(['bench', 'merge', file('logs/one'), file('logs/two'), '--json']);
+    expect(merged.code).toBe(0);
+    const doc = JSON.parse(merged.stdout);
+    const rows = [...readRaw(file('merge-one.csv')).rows, ...readRaw(file('merge-two.csv')).rows];
+    for (const target of doc.targets) {
+      const mine = rows.filter((x) => x.target === target.name);
+      expect(target.requests).toBe(60);
+      for (const m of ['ttfb', 'ttft', 'e2e'] as const) expect(target.metrics[m], `${target.name} ${m}`).toEqual(summaryFromRows(mine, m));
+    }
+    expect(merged.stderr).toMatch(/merged from 2 runs/);
+    // One folder (or the parent of both) merged: the same figures as the run itself reported.
+    const alone = JSON.parse((await runRelay(['bench', 'merge', file('logs/one'), '--json'])).stdout);
+    expect(alone.targets).toEqual(JSON.parse(one.stdout).targets);
+    expect(alone.pairs).toEqual(JSON.parse(one.stdout).pairs);
+    expect(JSON.parse((await runRelay(['bench', 'merge', file('logs'), '--json'])).stdout).targets).toEqual(doc.targets);
+  });
+
+  it('open loop: a server stall shows in the response time, every scheduled request is counted', async () => {
+    const run = startRelay(['bench', t('fast'), '-m', 'sim-1', '--rate', '100', '-n', '150', '-c', '4', '--warmup', '0', '--seed', '5',
+      '--json', '--raw', file('stall.csv')]);
+    // Stall the simulator once 30 requests have been answered (it logs one stderr line per request).
+    const before = sim.stderr().split('\n').length;
+    await new Promise<void>((resolve) => {
+      const onData = () => {
+        if (sim.stderr().split('\n').length - before >= 30) {
+          sim.proc.stderr!.off('data', onData);
+          resolve();
+        }
+      };
+      sim.proc.stderr!.on('data', onData);
+    });
+    await fetch(`${sim.origin}/__sim/pause`, { method: 'POST', body: JSON.stringify({ ms: 600, profile: 'fast' }) });
+    const r = await run.done;
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const target = doc.targets[0];
+    expect(doc.load).toMatchObject({ mode: 'open', rate: 100, sent: 150 });
+    expect(doc.load.delayedByCap).toBeGreaterThan(10);
+    expect(target.requests).toBe(150);
+    expect(target.metrics.responseTime.count).toBe(150);
+    expect(target.metrics.sendLag.count).toBe(150);
+    expect(target.metrics.responseTime.p99).toBeGreaterThan(400);
+    expect(target.metrics.e2e.p90).toBeLessThan(200);
+    const rows = readRaw(file('stall.csv')).rows;
+    const late = rows.filter((x) => x.sent - x.scheduled + x.e2e! > 300).length;
+    const slow = rows.filter((x) => x.e2e! > 300).length;
+    expect(late).toBeGreaterThan(20);
+    expect(slow).toBeLessThanOrEqual(4); // only the requests in flight at the server when it stalled
+  });
+
+  it('--regions takes endpoints from the config and labels simulated ones', async () => {
+    const cwd = mkdtempSync(join(dir, 'cfg-'));
+    writeFileSync(join(cwd, '.relayrc.json'), JSON.stringify({
+      defaultModel: 'sim-1',
+      endpoints: {
+        'sg-direct': { baseUrl: sim.baseUrl('sg-direct'), region: 'sg', via: 'direct', simulated: true },
+        'sg-relay': { baseUrl: sim.baseUrl('sg-relay'), region: 'sg', via: 'relay', simulated: true },
+        other: { baseUrl: sim.baseUrl('fast'), region: 'de', via: 'direct' },
+      },
+    }));
+    const r = await runRelay(['bench', '--regions', 'sg', '-n', '8', '--seed', '1', '--json'], { cwd });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.targets.map((x: { name: string; simulated: boolean }) => [x.name, x.simulated])).toEqual([['sg-direct', true], ['sg-relay', true]]);
+    expect(doc.pairs[0]).toMatchObject({ region: 'sg', direct: 'sg-direct', relay: 'sg-relay', simulated: true });
+    expect(r.stderr).toMatch(/simulated targets: sg-direct, sg-relay/);
+    expect(r.stderr).toContain('[simulated]');
+    const bad = await runRelay(['bench', '--regions', 'mars', '-n', '1'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^relay: no configured endpoint has region mars; regions in the config: sg, de/m);
+  });
+
+  it('usage errors and unreachable targets say what to do', async () => {
+    const noModel = await runRelay(['bench', t('fast')]);
+    expect(noModel.code).toBe(2);
+    expect(noModel.stderr).toMatch(/^relay: bench needs a model: pass --model NAME/m);
+    const badTarget = await runRelay(['bench', '--target', 'oops', '-m', 'x']);
+    expect(badTarget.code).toBe(2);
+    expect(badTarget.stderr).toMatch(/--target takes NAME=URL/);
+    const down = await runRelay(['bench', '--target', 'gone=http://127.0.0.1:9/v1', '-m', 'x', '-n', '3', '--warmup', '0', '--json']);
+    expect(down.code).toBe(6);
+    expect(JSON.parse(down.stdout).targets[0]).toMatchObject({ requests: 3, errors: 3, errorsByCode: { ECONNREFUSED: 3 } });
+    expect(down.stderr).toMatch(/^relay: every request failed \(ECONNREFUSED: 3\); check that the target URLs are reachable/m);
+  });
+});
