@@ -149,7 +149,10 @@ class Exchange {
         return this.after(wait, () => {
           this.finished = true;
           this.outcome = 'reset';
-          this.req.socket.destroy();
+          // A real reset (RST, the client sees ECONNRESET), not an orderly close.
+          const socket = this.req.socket;
+          if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+          else socket.destroy();
         });
       }
       // truncate (and error, when streaming) happen inside a served reply; the rest replace it.

@@ -71,8 +71,8 @@ export class StreamWriter {
 
   private readonly tick = (corked = false): void => {
     this.timer = undefined;
-    if (this.stopped) return;
     const res = this.res;
+    if (this.stopped || res.destroyed) return;
     const now = performance.now();
     if (!corked) res.cork();
     // Write what is due (a quarter millisecond early is closer to on time than a whole timer late).
