@@ -40,7 +40,7 @@ Faults (--faults KIND=SHARE,..., each the share of requests it hits; seeded by a
   applies: 429,ok  or  500*3,ok  (in a --profile: script:429/ok).
 
 Profiles: --profile NAME=key:value,... with keys latency, ttft, tps, jitter, jitter-dist,
-  chunk-tokens, reply-tokens, reasoning, unicode, retry-after, rpm, tpm, burst, label, region,
+  chunk-tokens, keepalive, reply-tokens, reasoning, unicode, retry-after, rpm, tpm, burst, label, region,
   via, api-key, script, and fault kinds (500:0.1, reset:0.02). A profile starts from the plain
   timing and reply flags; faults, scripts and limits apply only where they are given.
   --profiles FILE: JSON {"profiles": {"sg-direct": {"latency": "215ms", "ttft": 300, "faults": "500=0.01"}}}
@@ -58,6 +58,7 @@ Examples:
   relay sim --rpm 600 --tpm 100000 --api-key sk-test-123456
   relay sim --reasoning 32 --reply-tokens 10-200 --unicode
   relay sim --pause-at 10s:2s                             stall arrivals for 2 s, 10 s after start
+  relay sim --ttft 5s --keepalive 1s                      a long silence filled with SSE comments
 `;
 
 export function registerSim(program: Command, act: Act): void {
@@ -73,6 +74,7 @@ export function registerSim(program: Command, act: Act): void {
     .addOption(new Option('--jitter-dist <dist>', 'jitter distribution: uniform in [0, jitter] or half-normal with sd jitter')
       .choices(['uniform', 'normal']))
     .option('--chunk-tokens <n>', 'tokens per streamed chunk (default 1)')
+    .option('--keepalive <duration>', 'send an SSE comment (: keep-alive) after this much silence in a stream')
     .option('--reply-tokens <n|a-b|max>', 'natural reply length: a number, a seeded range, or max = fill max_tokens (default 64)')
     .option('--reasoning [tokens]', 'emit reasoning_content before the content (default 16 tokens when given)')
     .option('--unicode', 'mix non-ASCII words (accents, Cyrillic, CJK, emoji) into replies')

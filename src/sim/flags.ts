@@ -15,6 +15,7 @@ export interface SimFlags {
   jitter?: string;
   jitterDist?: string;
   chunkTokens?: string;
+  keepalive?: string;
   replyTokens?: string;
   reasoning?: string | boolean;
   unicode?: boolean;
@@ -37,7 +38,7 @@ export interface SimFlags {
 
 const FIELD_FLAGS: Array<[keyof SimFlags, string]> = [
   ['latency', 'latency'], ['ttft', 'ttft'], ['tps', 'tps'], ['jitter', 'jitter'], ['jitterDist', 'jitter-dist'],
-  ['chunkTokens', 'chunk-tokens'], ['replyTokens', 'reply-tokens'], ['reasoning', 'reasoning'], ['unicode', 'unicode'],
+  ['chunkTokens', 'chunk-tokens'], ['keepalive', 'keepalive'], ['replyTokens', 'reply-tokens'], ['reasoning', 'reasoning'], ['unicode', 'unicode'],
   ['rpm', 'rpm'], ['tpm', 'tpm'], ['burst', 'burst'], ['faults', 'faults'], ['faultScript', 'fault-script'],
   ['retryAfter', 'retry-after'],
 ];
@@ -103,6 +104,7 @@ export function describeSettings(s: Partial<ProfileSettings>): string {
   if (s.jitterMs) parts.push(`jitter ${ms(s.jitterMs)} ${s.jitterDist ?? 'uniform'}`);
   if (s.replyTokens !== undefined && s.replyTokens !== 64) parts.push(`reply ${Array.isArray(s.replyTokens) ? s.replyTokens.join('-') : s.replyTokens} tokens`);
   if (s.chunkTokens && s.chunkTokens > 1) parts.push(`${s.chunkTokens} tokens/chunk`);
+  if (s.keepaliveMs) parts.push(`keep-alive every ${ms(s.keepaliveMs)}`);
   if (s.reasoningTokens) parts.push(`reasoning ${s.reasoningTokens}`);
   if (s.rpm) parts.push(`rpm ${s.rpm}`);
   if (s.tpm) parts.push(`tpm ${s.tpm}`);

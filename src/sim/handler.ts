@@ -209,7 +209,7 @@ class Exchange {
         p.count(200);
         this.outcome = cut ? `200 ${cut}` : '200';
         this.writer = new StreamWriter(this.res, this.shared.clock, {
-          replies, chunkTokens: st.chunkTokens, ttftMs: st.ttftMs, tps: st.tps, cut,
+          replies, chunkTokens: st.chunkTokens, ttftMs: st.ttftMs, tps: st.tps, cut, keepaliveMs: st.keepaliveMs,
           includeUsage: so?.include_usage === true, promptTokens: prompt,
         }, this.ids.id, created, this.model, () => {
           this.finished = true;

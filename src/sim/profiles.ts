@@ -17,6 +17,8 @@ export interface ProfileSettings {
   jitterMs: number;
   jitterDist: 'uniform' | 'normal';
   chunkTokens: number;
+  /** SSE comment after this much silence in a stream (0 = never). */
+  keepaliveMs: number;
   replyTokens: number | [number, number] | 'max';
   reasoningTokens: number;
   unicode: boolean;
@@ -34,12 +36,12 @@ export interface ProfileSettings {
 }
 
 export const DEFAULT_SETTINGS: ProfileSettings = {
-  latencyMs: 0, ttftMs: 0, tps: 0, jitterMs: 0, jitterDist: 'uniform', chunkTokens: 1, replyTokens: 64,
+  latencyMs: 0, ttftMs: 0, tps: 0, jitterMs: 0, jitterDist: 'uniform', chunkTokens: 1, keepaliveMs: 0, replyTokens: 64,
   reasoningTokens: 0, unicode: false, retryAfterS: 1, rpm: 0, tpm: 0, burstMs: 60_000, faults: [], faultScript: [],
 };
 
 export const INHERITED = [
-  'latencyMs', 'ttftMs', 'tps', 'jitterMs', 'jitterDist', 'chunkTokens', 'replyTokens', 'reasoningTokens',
+  'latencyMs', 'ttftMs', 'tps', 'jitterMs', 'jitterDist', 'chunkTokens', 'keepaliveMs', 'replyTokens', 'reasoningTokens',
   'unicode', 'retryAfterS', 'burstMs', 'apiKey',
 ] as const satisfies readonly (keyof ProfileSettings)[];
 
@@ -118,6 +120,7 @@ export function applyField(patch: Partial<ProfileSettings>, rawKey: string, valu
       return;
     }
     case 'chunktokens': patch.chunkTokens = num(value, 'chunk-tokens', 1, true); return;
+    case 'keepalive': case 'keepalivems': patch.keepaliveMs = ms(value, 'keepalive'); return;
     case 'replytokens': patch.replyTokens = parseReplyTokens(value); return;
     case 'reasoning': case 'reasoningtokens':
       patch.reasoningTokens = value === true ? 16 : value === false ? 0 : num(value, 'reasoning', 0, true);
@@ -140,7 +143,7 @@ export function applyField(patch: Partial<ProfileSettings>, rawKey: string, valu
     patch.faults = validateShares([...rest, { kind, share }]);
     return;
   }
-  throw usageError(`unknown profile setting '${rawKey}': use latency, ttft, tps, jitter, jitter-dist, chunk-tokens, `
+  throw usageError(`unknown profile setting '${rawKey}': use latency, ttft, tps, jitter, jitter-dist, chunk-tokens, keepalive, `
     + `reply-tokens, reasoning, unicode, retry-after, rpm, tpm, burst, faults, script, label, region, via, api-key `
     + `or a fault kind (429, 500, reset, stall, truncate, error, quota)`);
 }

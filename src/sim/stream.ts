@@ -16,6 +16,8 @@ export interface StreamPlan {
   tps: number;
   includeUsage: boolean;
   promptTokens: number;
+  /** Write an SSE comment (`: keep-alive`) after this much silence inside the stream; 0 = never. */
+  keepaliveMs: number;
   /** 'truncate' ends after half the steps, cleanly; 'error' sends an error event there. */
   cut?: 'truncate' | 'error';
 }
@@ -28,6 +30,7 @@ export class StreamWriter {
   private readonly total: number;
   private readonly interval: number;
   private t0 = 0;
+  private lastWrite = 0;
   private k = 0;
   private timer: Timer | undefined;
   private stopped = false;
@@ -47,16 +50,23 @@ export class StreamWriter {
 
   /** Headers were just written: send the role chunks and start the schedule. */
   start(): void {
-    this.t0 = performance.now();
+    this.t0 = this.lastWrite = performance.now();
     const res = this.res;
     res.cork();
     for (let i = 0; i < this.plan.replies.length; i++) res.write(this.tpl.role(i));
     if (this.plan.ttftMs > 0) {
       process.nextTick(uncork, res);
-      this.timer = this.clock.after(this.plan.ttftMs, this.tick);
+      this.schedule(this.t0);
     } else {
       this.tick(true);
     }
+  }
+
+  private schedule(now: number): void {
+    let at = this.due(this.k);
+    const ka = this.plan.keepaliveMs;
+    if (ka > 0 && this.lastWrite + ka < at) at = this.lastWrite + ka;
+    this.timer = this.clock.after(at - now, this.tick);
   }
 
   stop(): void {
@@ -76,10 +86,20 @@ export class StreamWriter {
     const now = performance.now();
     if (!corked) res.cork();
     // Write what is due (a quarter millisecond early is closer to on time than a whole timer late).
-    while (this.k < this.run && this.due(this.k) <= now + 0.25) this.emit(this.k++);
+    let wrote = false;
+    while (this.k < this.run && this.due(this.k) <= now + 0.25) {
+      this.emit(this.k++);
+      wrote = true;
+    }
+    const ka = this.plan.keepaliveMs;
+    if (!wrote && ka > 0 && this.k < this.run && now >= this.lastWrite + ka - 0.25) {
+      res.write(': keep-alive\n\n');
+      wrote = true;
+    }
+    if (wrote) this.lastWrite = now;
     if (this.k < this.run) {
       process.nextTick(uncork, res);
-      this.timer = this.clock.after(this.due(this.k) - now, this.tick);
+      this.schedule(now);
       return;
     }
     this.end(); // end() uncorks fully

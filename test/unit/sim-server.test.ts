@@ -57,6 +57,19 @@ describe('startSim', () => {
   });
 });
 
+describe('keep-alive comments', () => {
+  it('fill a long silence inside a stream with SSE comments, and only the silence', async () => {
+    sim = await startSim({ ttftMs: 300, keepaliveMs: 60 });
+    const text = await (await post(sim.url, { ...ask, stream: true })).text();
+    const events = text.split('\n\n').filter(Boolean);
+    const firstContent = events.findIndex((e) => e.includes('"delta":{"content"'));
+    const comments = events.map((e, i) => (e === ': keep-alive' ? i : -1)).filter((i) => i >= 0);
+    expect(comments.length).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...comments)).toBeLessThan(firstContent);
+    expect(events.at(-1)).toBe('data: [DONE]');
+  });
+});
+
 describe('jitter', () => {
   const settings = { ...DEFAULT_SETTINGS, latencyMs: 50, jitterMs: 20 };
 
