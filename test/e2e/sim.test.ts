@@ -44,7 +44,8 @@ describe('relay sim process', () => {
     expect(help.status).toBe(0);
     for (const flag of ['--host', '--port', '--latency', '--ttft', '--tps', '--jitter', '--jitter-dist', '--chunk-tokens',
       '--reply-tokens', '--reasoning', '--unicode', '--seed', '--models', '--api-key', '--rpm', '--tpm', '--burst', '--faults',
-      '--fault-script', '--retry-after', '--profile', '--profiles', '--pause-at', '--log', '--no-control', 'Examples:']) {
+      '--fault-script', '--retry-after', '--profile', '--profiles', '--pause-at', '--log', '--no-control', '--keepalive',
+      '--precise', 'Examples:']) {
       expect(help.stdout).toContain(flag);
     }
     const bad = spawnSync(process.execPath, [RELAY_BIN, 'sim', '--latencyy', '5ms'], { encoding: 'utf8' });
