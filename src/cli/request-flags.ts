@@ -30,7 +30,7 @@ export function addRequestFlags(cmd: Command): Command {
     .option('--timeout <seconds>', 'deadline for one attempt, whole reply included (default 600)')
     .option('--connect-timeout <seconds>', 'TCP/TLS connect timeout (default 10)')
     .option('--idle-timeout <seconds>', 'longest silence allowed inside a reply body; keep-alives count as activity (default 0 = off)')
-    .option('--retries <n>', 'retries after the first attempt (default 2)')
+    .option('--retries <n>', 'retries after the first attempt (default 2; batch 5)')
     .addOption(new Option('--strategy <name>', 'routing strategy across several endpoints')
       .choices(['priority', 'latency', 'round-robin', 'cost']))
     .option('--retry-unknown', 'also retry requests whose connection broke after they were sent (they may be billed twice)')
