@@ -21,6 +21,20 @@ export function handleChat(shared: SimShared, p: ProfileState, req: IncomingMess
   new Exchange(shared, p, req, res).begin();
 }
 
+// One set of listener functions for every request (no closures per request on the hot path):
+// each finds its exchange through a symbol on the request or response.
+const EX = Symbol('relay-sim-exchange');
+type Carrier = { [EX]: Exchange };
+function onData(this: IncomingMessage, b: Buffer): void {
+  (this as unknown as Carrier)[EX].data(b);
+}
+function onEnd(this: IncomingMessage): void {
+  (this as unknown as Carrier)[EX].end();
+}
+function onClose(this: ServerResponse): void {
+  (this as unknown as Carrier)[EX].closed();
+}
+
 class Exchange {
   private readonly arrival = performance.now();
   private chunks: Buffer[] = [];
@@ -48,23 +62,25 @@ class Exchange {
     s.requests++;
     s.chatRequests++;
     s.inFlight++;
-    this.res.once('close', this.onClose);
-    this.req.on('data', this.onData);
-    this.req.once('end', this.onEnd);
+    (this.req as unknown as Carrier)[EX] = this;
+    (this.res as unknown as Carrier)[EX] = this;
+    this.res.on('close', onClose);
+    this.req.on('data', onData);
+    this.req.on('end', onEnd);
   }
 
-  private readonly onData = (b: Buffer): void => {
+  data(b: Buffer): void {
     this.size += b.length;
     if (this.size > MAX_BODY) {
-      this.req.off('data', this.onData);
-      this.req.off('end', this.onEnd);
+      this.req.off('data', onData);
+      this.req.off('end', onEnd);
       this.json(413, ERR.tooLarge(), ['connection', 'close']);
       return;
     }
     this.chunks.push(b);
-  };
+  }
 
-  private readonly onClose = (): void => {
+  closed(): void {
     const s = this.p.stats;
     s.inFlight--;
     this.timer?.cancel();
@@ -75,7 +91,7 @@ class Exchange {
     }
     this.settle();
     this.shared.log?.(this.logLine());
-  };
+  }
 
   /** Count what was served and give back unused reserved tokens, as soon as the reply is over. */
   private settle(): void {
@@ -110,7 +126,7 @@ class Exchange {
     this.settle();
   }
 
-  private readonly onEnd = (): void => {
+  end(): void {
     const shared = this.shared;
     const p = this.p;
     const pause = Math.max(shared.pausedUntil, p.pausedUntil) - performance.now();
@@ -159,7 +175,7 @@ class Exchange {
       if (fault !== 'truncate' && !(fault === 'error' && this.stream)) return this.after(wait, () => this.faultReply(fault));
     }
     this.serve(body, wait);
-  };
+  }
 
   private faultReply(fault: FaultKind): void {
     const s = this.p.settings.retryAfterS;
