@@ -6,7 +6,6 @@ import type { Failure } from '../core/retry.js';
 import { estimatePromptTokens } from '../core/tokens.js';
 import type { ChatRequest, ChatResult, Usage } from '../core/types.js';
 import { emptyUsage } from '../core/usage.js';
-import { ZERO, type Rational } from '../cost/rational.js';
 import type { Ticket } from '../limit/limiter.js';
 import type { AdmissionQueue } from '../limit/queue.js';
 import { reservationTokens } from '../limit/estimate.js';
@@ -51,7 +50,7 @@ export interface LineResult {
   record?: OutputRecord;
   ok: boolean;
   /** What this line added to the spend; null when its model has no price. */
-  cost: Rational | null;
+  cost: bigint | null;
   usage?: Usage;
 }
 
@@ -115,7 +114,8 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
       last = out;
       env.onAttempt();
       const now = env.now();
-      if (out.status) limiter.observe(parseRateLimitHeaders(out.headers), now);
+      // A success's headers are read once, by the client (result.rateLimit, below).
+      if (out.status && !out.ok) limiter.observe(parseRateLimitHeaders(out.headers), now);
       if (out.status === 429) limiter.onRateLimited(now);
       else if (out.ok) limiter.onSuccess(now);
       env.onPace();
@@ -135,7 +135,7 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     },
   };
 
-  const billedUnknown = async (model: string): Promise<{ usage?: Usage; cost: Rational | null }> => {
+  const billedUnknown = async (model: string): Promise<{ usage?: Usage; cost: bigint | null }> => {
     if (unknown === 0) return { cost: null };
     prompt ??= await estimatePromptTokens(req.messages);
     const usage = { ...emptyUsage(true), promptTokens: prompt * unknown, totalTokens: prompt * unknown };
@@ -145,13 +145,13 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
   try {
     const result = await env.sender.chat(req, call);
     const usage = result.normalizedUsage;
+    limiter.observe(result.rateLimit, env.now());
     settle(usage.promptTokens + usage.completionTokens);
     const model = result.model ?? req.model;
     let cost = env.pricer ? env.pricer(model, usage) : null;
     const lost = await billedUnknown(model);
-    if (cost && lost.cost) cost = cost.add(lost.cost);
+    if (cost !== null && lost.cost !== null) cost += lost.cost;
     const body = last?.ok && last.body !== undefined ? last.body : completionBody(result);
-    if (!env.pricer) cost = null;
     return {
       ok: true, cost, usage,
       record: {
@@ -176,7 +176,7 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     const status = last?.status ?? 0;
     const attempts = (e as { attempts?: number }).attempts ?? log.length;
     // Refused requests were not billed: zero, when prices are known at all.
-    const cost = unknown ? lost.cost : env.pricer ? ZERO : null;
+    const cost = unknown ? lost.cost : env.pricer ? 0n : null;
     return {
       ok: false,
       cost,

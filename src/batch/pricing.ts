@@ -1,55 +1,93 @@
 import type { Usage } from '../core/types.js';
-import { lookup, type PriceBook } from '../cost/price-table.js';
-import { costOfUsage } from '../cost/pricing.js';
-import { usdNumber } from '../cost/money.js';
-import { Rational, ZERO } from '../cost/rational.js';
+import { cachedRate, lookup, type PriceBook, type PriceEntry } from '../cost/price-table.js';
+import { costOfUsage, splitUsage } from '../cost/pricing.js';
+import { MILLION, Rational } from '../cost/rational.js';
 
-// Spend of a batch, exact (cost/ prices in rationals): what a line cost, what the run has spent,
-// and --max-cost. A model without a known price costs null, never a guess (DESIGN 7).
+// Spend of a batch, exact: amounts are integers of femto-dollars (1e-15 USD) in BigInts. Every
+// price in the table (USD per million tokens, at most 9 decimals) is a whole number of femto-dollars
+// per token, so a line costs four integer multiplications instead of the rational arithmetic and
+// explanation strings of cost/pricing.ts, which is used only for prices finer than that.
+// The formula is DESIGN 7 (cached within prompt, reasoning within completion), via splitUsage.
+// A model without a known price costs null, never a guess.
 
-export type Pricer = (model: string, usage: Usage) => Rational | null;
+export const FEMTO_PER_USD = 10n ** 15n;
+const PER_TOKEN_SCALE = new Rational(FEMTO_PER_USD).div(MILLION); // femto-USD per token per (USD per MTok)
+
+export type Pricer = (model: string, usage: Usage) => bigint | null;
+
+interface Rates { input: bigint; cached: bigint; cacheWrite: bigint; output: bigint }
+
+function femtoRate(perMTok: Rational): bigint | undefined {
+  const r = perMTok.mul(PER_TOKEN_SCALE);
+  return r.isInteger() ? r.n : undefined;
+}
+
+function ratesOf(e: PriceEntry): Rates | undefined {
+  const input = femtoRate(e.input);
+  const cached = femtoRate(cachedRate(e));
+  const cacheWrite = femtoRate(e.cacheWrite ?? e.input);
+  const output = femtoRate(e.output);
+  if (input === undefined || cached === undefined || cacheWrite === undefined || output === undefined) return undefined;
+  return { input, cached, cacheWrite, output };
+}
 
 export function makePricer(book: PriceBook): Pricer {
-  const entries = new Map<string, ReturnType<typeof lookup>>();
-  const entryFor = (name: string) => {
-    if (!entries.has(name)) entries.set(name, lookup(book, name));
-    return entries.get(name);
-  };
+  const cache = new Map<string, { e?: PriceEntry; rates?: Rates }>();
   return (model, usage) => {
-    const e = entryFor(model);
-    return e ? costOfUsage(usage, e).usd : null;
+    let c = cache.get(model);
+    if (!c) {
+      const e = lookup(book, model);
+      c = { e, rates: e ? ratesOf(e) : undefined };
+      cache.set(model, c);
+    }
+    if (!c.e) return null;
+    if (!c.rates) return toFemto(costOfUsage(usage, c.e).usd);
+    const s = splitUsage(usage);
+    const r = c.rates;
+    return s.uncachedInput.n * r.input + s.cachedInput.n * r.cached + s.cacheWrite.n * r.cacheWrite + s.output.n * r.output;
   };
 }
 
-/** The price entry's model name for a request or reply model, or undefined when relay has no price. */
+/** Rounded to the nearest femto-dollar (only prices with more than 9 decimals per MTok round). */
+export function toFemto(v: Rational): bigint {
+  const scaled = v.n * FEMTO_PER_USD;
+  const q = scaled / v.d;
+  return (scaled % v.d) * 2n >= v.d ? q + 1n : q;
+}
+
 export function knownPrice(book: PriceBook, model: string): boolean {
   return lookup(book, model) !== undefined;
 }
 
-export function usd(v: Rational | null): number | null {
-  return v === null ? null : usdNumber(v);
+/** USD as a JSON number (exact to 1e-15 for amounts below $9). */
+export function usd(v: bigint | null): number | null {
+  return v === null ? null : Number(v) / 1e15;
 }
 
-/** A running total that stays exact; also counts what could not be priced. */
+export function usdRational(v: bigint): Rational {
+  return new Rational(v, FEMTO_PER_USD);
+}
+
+/** A running total that stays exact; also counts lines that could not be priced. */
 export class Spend {
-  total: Rational = ZERO;
+  total = 0n;
   pricedLines = 0;
   unpricedLines = 0;
 
-  add(v: Rational | null): void {
+  add(v: bigint | null): void {
     if (v === null) this.unpricedLines++;
     else {
       this.pricedLines++;
-      if (!v.isZero()) this.total = this.total.add(v);
+      this.total += v;
     }
   }
 
   /** USD as a JSON number; null when no line could be priced at all. */
   usd(): number | null {
-    return this.pricedLines === 0 && this.unpricedLines > 0 ? null : usdNumber(this.total);
+    return this.pricedLines === 0 && this.unpricedLines > 0 ? null : usd(this.total);
   }
 
-  reached(limit: Rational | undefined): boolean {
-    return limit !== undefined && this.total.cmp(limit) >= 0;
+  reached(limitFemto: bigint | undefined): boolean {
+    return limitFemto !== undefined && this.total >= limitFemto;
   }
 }

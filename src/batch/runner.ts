@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import pLimit from 'p-limit';
 import type { RetryInfo } from '../core/client.js';
 import { redact } from '../core/redact.js';
-import type { Rational } from '../cost/rational.js';
 import type { RateLimiter } from '../limit/limiter.js';
 import { AdmissionQueue, systemClock, type Clock } from '../limit/queue.js';
 import type { DiskCache } from './cache.js';
@@ -38,7 +37,8 @@ export interface RunnerOptions {
   dedup: boolean;
   cache?: DiskCache;
   pricer?: Pricer;
-  maxCost?: Rational;
+  /** In femto-dollars (pricing.ts). */
+  maxCost?: bigint;
   /** Results in input order, through a window of this many lines (0 = as they complete). */
   orderedWindow?: number;
   sink: LineSink;
@@ -56,7 +56,7 @@ export class BatchRunner extends EventEmitter {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly flights = new Set<Flight>();
   private readonly groups = new Map<number, Group>();
-  private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: Rational | null }>;
+  private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null }>;
   private stopping = false;
   private stoppedBy: BatchSummary['stoppedBy'] = null;
   private wake?: () => void;
@@ -237,7 +237,7 @@ export class BatchRunner extends EventEmitter {
     if (this.o.dedup && this.o.scan.repeats.size > 0) this.groupOf(item);
   }
 
-  private async write(rec: OutputRecord, ok: boolean, cost: Rational | null): Promise<void> {
+  private async write(rec: OutputRecord, ok: boolean, cost: bigint | null): Promise<void> {
     // Failure messages and bodies can quote what a server echoed back: never let a key through.
     const line = ok ? JSON.stringify(rec) : redact(JSON.stringify(rec));
     await this.o.sink.write(line);

@@ -2,7 +2,6 @@ import hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import { Spend } from './pricing.js';
 import type { OutputRecord } from './records.js';
-import type { Rational } from '../cost/rational.js';
 
 // The numbers a batch run reports (progress, summary, --summary-json): lines ok / failed by code /
 // skipped, tokens, spend, latency percentiles, achieved rates. Fed one record at a time; nothing
@@ -51,7 +50,7 @@ export class BatchStats {
   }
 
   /** A result line was written. `cost` is what this line added to the spend (copies and cache hits add 0). */
-  add(rec: OutputRecord, ok: boolean, cost: Rational | null): void {
+  add(rec: OutputRecord, ok: boolean, cost: bigint | null): void {
     if (ok) this.ok++;
     else {
       this.failed++;

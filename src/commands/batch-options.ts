@@ -1,7 +1,8 @@
 import { usageError } from '../core/errors.js';
 import type { RequestFlags } from '../cli/request-flags.js';
-import { parseDecimal, type Rational } from '../cost/rational.js';
+import { parseDecimal } from '../cost/rational.js';
 import { parseTtl } from '../batch/cache.js';
+import { toFemto } from '../batch/pricing.js';
 
 // `relay batch` flags -> checked settings. Every problem is reported at once, one per line.
 
@@ -38,7 +39,8 @@ export interface BatchSettings {
   tpm?: number;
   temperature?: number;
   maxTokens?: number;
-  maxCost?: Rational;
+  /** In femto-dollars (batch/pricing.ts). */
+  maxCost?: bigint;
   maxCostText?: string;
   maxErrorRate: number;
   graceMs: number;
@@ -82,7 +84,7 @@ export function parseBatchOptions(o: BatchOptions): BatchSettings {
     const v = parseDecimal(o.maxCost.trim().replace(/^\$/, ''));
     if (!v || v.sign() <= 0) problems.push(`--max-cost takes an amount in USD above 0, e.g. --max-cost 25 or 0.50, got "${o.maxCost}"`);
     else {
-      s.maxCost = v;
+      s.maxCost = toFemto(v);
       s.maxCostText = `$${o.maxCost.trim().replace(/^\$/, '')}`;
     }
   }

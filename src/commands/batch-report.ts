@@ -4,6 +4,7 @@ import { CsvFile } from '../output/csv.js';
 import { formatDuration } from '../output/progress.js';
 import { formatUsd } from '../cost/money.js';
 import { fromNumber, type Rational } from '../cost/rational.js';
+import { usdRational } from '../batch/pricing.js';
 import type { BatchStats, BatchSummary } from '../batch/stats.js';
 import type { OutputRecord } from '../batch/records.js';
 import type { ModelEstimate } from '../batch/scan.js';
@@ -23,7 +24,7 @@ export function progressStatus(stats: BatchStats): string {
   const s = stats.elapsedMs() / 1000;
   const rps = s > 0 ? stats.requests / s : 0;
   const tps = s > 0 ? (stats.tokens.prompt + stats.tokens.completion) / s : 0;
-  const spend = stats.spend.pricedLines ? ` | ${money(stats.spend.total)}` : '';
+  const spend = stats.spend.pricedLines ? ` | ${money(usdRational(stats.spend.total))}` : '';
   return `ok ${n(stats.ok)} failed ${n(stats.failed)} | ${rps.toFixed(1)} req/s ${Math.round(tps)} tok/s${spend}`;
 }
 
