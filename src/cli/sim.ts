@@ -13,7 +13,10 @@ Paths: POST /v1/chat/completions (streaming and not), GET /v1/models, GET /healt
 Replies: deterministic for --seed and the request's messages (same messages, same text, streamed
   or not); --reply-tokens long unless max_tokens / max_completion_tokens cuts them
   (finish_reason "length"); usage counts are exact for the reply, prompt tokens are estimated as
-  3 + per message (4 + characters/4). A request with "ignore_eos": true fills max_tokens.
+  3 + per message (4 + characters/4) (+ characters/4 of any tools). A request with
+  "ignore_eos": true fills max_tokens. A request offering tools gets a tool call instead of text
+  (the function tool_choice names, else the first), arguments filled from its schema,
+  finish_reason "tool_calls".
 
 Timing per request: --latency before the response headers (errors too), then --ttft before the
   first token chunk (a role-only chunk goes out with the headers), then one chunk every

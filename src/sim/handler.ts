@@ -240,14 +240,15 @@ class Exchange {
     let reasoning = 0;
     let longest = 0;
     for (const r of replies) {
-      completion += r.content.length + r.reasoning.length;
+      const out = r.toolCall ? r.toolCall.fragments.length : r.content.length;
+      completion += out + r.reasoning.length;
       reasoning += r.reasoning.length;
-      longest = Math.max(longest, Math.ceil(r.reasoning.length / st.chunkTokens) + Math.ceil(r.content.length / st.chunkTokens));
+      longest = Math.max(longest, Math.ceil(r.reasoning.length / st.chunkTokens) + Math.ceil(out / st.chunkTokens));
     }
     const generation = st.ttftMs + (st.tps > 0 && longest > 1 ? ((longest - 1) * st.chunkTokens * 1000) / st.tps : 0);
     this.after(wait + generation, () => {
       const out = completionBody(this.ids.id, created, this.model,
-        replies.map((r) => ({ content: r.content.join(''), reasoning: r.reasoning.join(''), finishReason: r.finishReason })),
+        replies.map((r) => ({ content: r.content.join(''), reasoning: r.reasoning.join(''), finishReason: r.finishReason, toolCall: r.toolCall })),
         { prompt, completion, reasoning });
       if (cut !== 'truncate') {
         this.served = completion;

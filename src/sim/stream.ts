@@ -42,7 +42,8 @@ export class StreamWriter {
     this.tpl = new ChunkTemplate(id, created, model);
     const ct = plan.chunkTokens;
     this.rSteps = plan.replies.map((r) => Math.ceil(r.reasoning.length / ct));
-    this.steps = plan.replies.map((r, i) => this.rSteps[i]! + Math.ceil(r.content.length / ct));
+    // A tool call takes one step for its head (id, name) and one per argument fragment.
+    this.steps = plan.replies.map((r, i) => this.rSteps[i]! + (r.toolCall ? 1 + r.toolCall.fragments.length : Math.ceil(r.content.length / ct)));
     this.total = Math.max(1, ...this.steps);
     this.run = plan.cut ? Math.floor(this.total / 2) : this.total;
     this.interval = plan.tps > 0 ? (ct * 1000) / plan.tps : 0;
@@ -117,6 +118,13 @@ export class StreamWriter {
           const text = ct === 1 ? r.reasoning[k]! : r.reasoning.slice(k * ct, (k + 1) * ct).join('');
           this.served += ct === 1 ? 1 : Math.min(ct, r.reasoning.length - k * ct);
           res.write(this.tpl.reasoning(i, text));
+        } else if (r.toolCall) {
+          const c = k - rs;
+          if (c === 0) res.write(this.tpl.toolHead(i, r.toolCall.id, JSON.stringify(r.toolCall.name)));
+          else {
+            this.served++;
+            res.write(this.tpl.toolArgs(i, r.toolCall.fragments[c - 1]!));
+          }
         } else {
           const c = k - rs;
           const text = ct === 1 ? r.content[c]! : r.content.slice(c * ct, (c + 1) * ct).join('');

@@ -1,4 +1,5 @@
 import { Rng, hashString, mix32 } from './random.js';
+import { simToolCall, type SimToolCall } from './tools.js';
 import { UNICODE_WORDS, WORDS } from './words.js';
 
 // Deterministic reply text. A reply is a sequence of tokens; one token is one word with its
@@ -30,7 +31,9 @@ export interface SimReply {
   /** Content tokens, each a JSON-safe string (no quotes, backslashes or control characters). */
   content: string[];
   reasoning: string[];
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  /** Set when the request offered tools: the reply is this call instead of content. */
+  toolCall?: SimToolCall;
 }
 
 export const DEFAULT_REPLY_TOKENS = 64;
@@ -86,7 +89,8 @@ export function requestKey(request: RequestLike): string {
 }
 
 /**
- * Prompt tokens, estimated the cheap way: 3 + for each message 4 + ceil(characters / 4).
+ * Prompt tokens, estimated the cheap way: 3 + for each message 4 + ceil(characters / 4), plus
+ * ceil(characters / 4) of the JSON of `tools` when the request has them.
  * (OpenAI's rule of thumb of four characters a token, plus its per-message framing.)
  * Deterministic and fast; it is not a tokenizer and does not claim to be.
  */
@@ -94,6 +98,7 @@ export function estimatePromptTokens(request: RequestLike): number {
   const msgs = Array.isArray(request.messages) ? request.messages : [];
   let n = 3;
   for (const m of msgs) n += 4 + Math.ceil(contentText(((m ?? {}) as { content?: unknown }).content).length / 4);
+  if (request.tools !== undefined) n += Math.ceil(JSON.stringify(request.tools).length / 4);
   return n;
 }
 
@@ -133,9 +138,18 @@ function naturalLength(shape: ReplyShape, base: number, budget: number | undefin
  * to the request's max_completion_tokens / max_tokens; reasoning tokens come out of the same budget.
  */
 export function simReply(seed: number, request: RequestLike, maxTokens?: number, shape: ReplyShape = {}, choice = 0): SimReply {
-  const base = hashString(requestKey(request), mix32(seed >>> 0));
+  const key = requestKey(request);
+  const base = hashString(key, mix32(seed >>> 0));
   const budget = maxTokens ?? requestMaxTokens(request);
   const wantReasoning = shape.reasoningTokens ?? 0;
+  const unicode = shape.unicode === true;
+  const toolCall = request.tools === undefined ? undefined : simToolCall(seed, key, request, choice);
+  if (toolCall) {
+    const reasoning: string[] = [];
+    const r = budget === undefined ? wantReasoning : Math.min(wantReasoning, budget);
+    if (r > 0) fillTokens(new Rng(mix32(base ^ 0x7265617 ^ Math.imul(choice + 1, 0x27d4eb2f))), r, unicode, reasoning, true);
+    return { content: [], reasoning, finishReason: 'tool_calls', toolCall };
+  }
   const natural = naturalLength(shape, base, budget, wantReasoning, request.ignore_eos === true);
   let reasoningN = wantReasoning;
   let contentN = natural;
@@ -147,7 +161,6 @@ export function simReply(seed: number, request: RequestLike, maxTokens?: number,
   } else if (shape.replyTokens === 'max' || request.ignore_eos === true) {
     finishReason = budget !== undefined ? 'length' : 'stop';
   }
-  const unicode = shape.unicode === true;
   const reasoning: string[] = [];
   if (reasoningN > 0) fillTokens(new Rng(mix32(base ^ 0x7265617 ^ Math.imul(choice + 1, 0x27d4eb2f))), reasoningN, unicode, reasoning, true);
   const content: string[] = [];

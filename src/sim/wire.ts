@@ -47,6 +47,17 @@ export class ChunkTemplate {
     return `${this.head}${index},"delta":{"content":null,"reasoning_content":"${text}"},"logprobs":null,"finish_reason":null}]}\n\n`;
   }
 
+  /** First tool-call delta: id, type and name, empty arguments (`name` JSON-encoded by the caller). */
+  toolHead(index: number, id: string, nameJson: string): string {
+    return `${this.head}${index},"delta":{"content":null,"tool_calls":[{"index":0,"id":"${id}","type":"function",`
+      + `"function":{"name":${nameJson},"arguments":""}}]},"logprobs":null,"finish_reason":null}]}\n\n`;
+  }
+
+  /** One argument fragment (already JSON-string-escaped). */
+  toolArgs(index: number, fragment: string): string {
+    return `${this.head}${index},"delta":{"tool_calls":[{"index":0,"function":{"arguments":"${fragment}"}}]},"logprobs":null,"finish_reason":null}]}\n\n`;
+  }
+
   finish(index: number, reason: string): string {
     return `${this.head}${index},"delta":{},"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
   }
@@ -66,6 +77,7 @@ export interface ChoiceBody {
   content: string;
   reasoning?: string;
   finishReason: string;
+  toolCall?: { id: string; name: string; arguments: string };
 }
 
 export function completionBody(id: string, created: number, model: string, choices: ChoiceBody[], usage: UsageCounts): string {
@@ -73,7 +85,10 @@ export function completionBody(id: string, created: number, model: string, choic
   for (let i = 0; i < choices.length; i++) {
     const c = choices[i]!;
     const reasoning = c.reasoning ? `,"reasoning_content":"${c.reasoning}"` : '';
-    list += `${i ? ',' : ''}{"index":${i},"message":{"role":"assistant","content":"${c.content}"${reasoning},"refusal":null,"annotations":[]},`
+    const t = c.toolCall;
+    const content = t ? `null${reasoning},"tool_calls":[{"id":"${t.id}","type":"function","function":{"name":${JSON.stringify(t.name)},`
+      + `"arguments":${JSON.stringify(t.arguments)}}}]` : `"${c.content}"${reasoning}`;
+    list += `${i ? ',' : ''}{"index":${i},"message":{"role":"assistant","content":${content},"refusal":null,"annotations":[]},`
       + `"logprobs":null,"finish_reason":"${c.finishReason}"}`;
   }
   return `{"id":"${id}","object":"chat.completion","created":${created},"model":${JSON.stringify(model)},"choices":[${list}],`

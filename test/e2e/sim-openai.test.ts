@@ -56,6 +56,19 @@ describe('openai SDK against relay sim', () => {
     expect(c.usage?.completion_tokens_details?.reasoning_tokens).toBe(6);
   });
 
+  it('tool calls: the SDK assembles the streamed call into the same call as the non-streamed one', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } } } }];
+    const plain = await client.chat.completions.create({ model: 'gpt-4.1', messages, tools });
+    expect(plain.choices[0]!.finish_reason).toBe('tool_calls');
+    const call = plain.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(call.function.name).toBe('get_weather');
+    expect(Object.keys(JSON.parse(call.function.arguments))).toEqual(['city', 'days']);
+    const stream = client.chat.completions.stream({ model: 'gpt-4.1', messages, tools });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]!.message.tool_calls).toEqual([expect.objectContaining({ id: call.id, function: expect.objectContaining(call.function) })]);
+  });
+
   it('lists models', async () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);

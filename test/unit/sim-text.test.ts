@@ -96,3 +96,37 @@ describe('estimatePromptTokens', () => {
     expect(estimatePromptTokens({})).toBe(3);
   });
 });
+
+describe('tool calls', () => {
+  const tools = [
+    { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } },
+    { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {
+      city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] }, days: { type: 'integer' }, exact: { type: 'boolean' } } } } },
+  ];
+  const req = { messages: [{ role: 'user', content: 'Weather in Paris?' }], tools };
+
+  it('calls the first function tool, or the one tool_choice names, with schema-shaped seeded arguments', () => {
+    const first = simReply(1, req);
+    expect(first.finishReason).toBe('tool_calls');
+    expect(first.content).toEqual([]);
+    expect(first.toolCall).toMatchObject({ name: 'get_time', arguments: '{}' });
+    const named = simReply(1, { ...req, tool_choice: { type: 'function', function: { name: 'get_weather' } } }).toolCall!;
+    expect(named.name).toBe('get_weather');
+    const args = JSON.parse(named.arguments);
+    expect(Object.keys(args)).toEqual(['city', 'unit', 'days', 'exact']);
+    expect([typeof args.city, ['c', 'f'].includes(args.unit), Number.isInteger(args.days), typeof args.exact]).toEqual(['string', true, true, 'boolean']);
+    expect(named.id).toMatch(/^call_[0-9a-f]+$/);
+    expect(simReply(1, { ...req, tool_choice: { type: 'function', function: { name: 'get_weather' } } }).toolCall).toEqual(named);
+  });
+
+  it('streams arguments as escaped fragments that join back to the arguments', () => {
+    const call = simReply(2, { ...req, tool_choice: { type: 'function', function: { name: 'get_weather' } } }).toolCall!;
+    expect(call.fragments.length).toBeGreaterThan(2);
+    expect(call.fragments.map((f) => JSON.parse(`"${f}"`)).join('')).toBe(call.arguments);
+  });
+
+  it('answers with text when tool_choice is "none"', () => {
+    const r = simReply(1, { ...req, tool_choice: 'none' });
+    expect([r.toolCall, r.finishReason, r.content.length]).toEqual([undefined, 'stop', 64]);
+  });
+});
