@@ -1,5 +1,5 @@
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { Agent } from 'undici';
 import type { Io } from '../cli/io.js';
 import { interrupted, usageError } from '../core/errors.js';
 import { relayVersion } from '../version.js';
@@ -7,7 +7,8 @@ import { headerComments } from '../bench/csv.js';
 import { writeManifest } from '../bench/merge.js';
 import { buildReport, type BenchReport } from '../bench/report.js';
 import { runBench, type BenchTarget } from '../bench/run.js';
-import { clientSender } from '../bench/send.js';
+import { Pools } from '../bench/http1-pool.js';
+import { rawSender } from '../bench/raw-send.js';
 import { buildRequests, requestSampler } from '../bench/workload.js';
 import { benchSettings, type BenchFlags } from './bench-options.js';
 import { emitReport, finalCheck } from './bench-output.js';
@@ -27,13 +28,17 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   if (!model) throw usageError('bench needs a model: pass --model NAME (relay sim accepts any name)');
   const requests = buildRequests({ model, prompt: flags.prompt, promptsFile: flags.prompts && resolve(io.cwd, flags.prompts), inputTokens: s.inputTokens, maxTokens: s.maxTokens });
 
-  // One pool per origin, shared by all targets: every target gets the same warmed connections.
-  const agent = new Agent({
-    connect: { timeout: setup.settings.connectTimeoutMs.value }, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: null,
-  });
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // one listener per target
+  // One connection pool per origin, shared by all targets: every target gets the same warmed connections.
+  const pools = new Pools();
+  const st = setup.settings;
   const targets: BenchTarget[] = endpoints.map((e) => ({
     info: { name: e.name, url: publicUrl(e.baseUrl), region: e.region, via: e.via, simulated: e.simulated === true },
-    send: clientSender(setup.clientFor(e, { dispatcher: agent }), s.stream),
+    send: rawSender(e, {
+      stream: s.stream, includeUsage: st.includeUsage, timeoutMs: st.timeoutMs.value, idleTimeoutMs: st.idleTimeoutMs.value,
+      connectTimeoutMs: st.connectTimeoutMs.value, userAgent: `relay/${relayVersion()}`, pools, signal: controller.signal,
+    }),
   }));
 
   const config: Record<string, unknown> = {
@@ -54,7 +59,6 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     configFile: setup.settings.configFile,
   };
 
-  const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   let run;
@@ -76,7 +80,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     });
   } finally {
     process.off('SIGINT', onSigint);
-    await agent.destroy();
+    pools.close();
   }
   if (flags.hdrLog) writeManifest(resolve(io.cwd, flags.hdrLog), run);
   const report = buildReport(run);

@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// Benchmarks of `relay bench` itself (issue 5): accuracy against relay sim's known timing, open-loop
+// rate, a stall seen through coordinated omission, driver speed against autocannon and wrk, SSE
+// events per second on one core, and peak memory over one million requests. Prints numbers,
+// ratios and biases; asserts nothing. Build first (npm run build). Only loopback traffic.
+//
+//   node scripts/bench-bench.js [--quick] [--only accuracy,stall,speed,sse,memory]
+//
+// --quick shortens every run (5 s instead of 30 s; 100,000 requests instead of 1,000,000) and
+// says so next to each figure. Processes are pinned with taskset when it exists: the driver on
+// CPU 0, the server on CPU 1, so "one core" means one core.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const RELAY = join(ROOT, 'bin/relay.js');
+const AUTOCANNON = join(ROOT, 'node_modules/autocannon/autocannon.js');
+const WRK = '/usr/bin/wrk';
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const ONLY = (args[args.indexOf('--only') + 1] ?? '').split(',').filter((s) => args.includes('--only') && s);
+const want = (name) => ONLY.length === 0 || ONLY.includes(name);
+const RUN_S = QUICK ? 5 : 30;
+const SPEED_S = QUICK ? 3 : 10;
+const MEMORY_N = QUICK ? 100_000 : 1_000_000;
+const work = mkdtempSync(join(tmpdir(), 'relay-bench-bench-'));
+const TASKSET = existsSync('/usr/bin/taskset') && cpus().length >= 2;
+const children = new Set();
+
+// Peak RSS and CPU time of a child, written by the child itself when it exits.
+const USAGE = join(work, 'usage.mjs');
+writeFileSync(USAGE, `import { writeSync } from 'node:fs';
+process.on('exit', () => { const u = process.resourceUsage();
+  writeSync(2, '\\n@@usage ' + JSON.stringify({ maxRssKb: u.maxRSS, cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6 }) + '\\n'); });\n`);
+
+// A zero-delay endpoint that answers every POST with the same chat completion, as fast as one
+// core allows: the drivers, not the server, should be the bottleneck in the speed comparison.
+const CANNED = join(work, 'canned.cjs');
+writeFileSync(CANNED, `const net = require('node:net');
+const body = JSON.stringify({ id: 'chatcmpl-canned', object: 'chat.completion', created: 1, model: 'sim-1',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 } });
+const reply = Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: ' + Buffer.byteLength(body)
+  + '\\r\\nkeep-alive: timeout=60\\r\\n\\r\\n' + body);
+const server = net.createServer((s) => {
+  s.setNoDelay(true);
+  let buf = Buffer.alloc(0);
+  s.on('error', () => {});
+  s.on('data', (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    let n = 0;
+    for (;;) {
+      const end = buf.indexOf('\\r\\n\\r\\n');
+      if (end < 0) break;
+      const m = /content-length:\\s*(\\d+)/i.exec(buf.subarray(0, end).toString('latin1'));
+      const size = end + 4 + (m ? Number(m[1]) : 0);
+      if (buf.length < size) break;
+      buf = buf.subarray(size);
+      n++;
+    }
+    if (n) s.write(n === 1 ? reply : Buffer.concat(new Array(n).fill(reply)));
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port + '/v1'));\n`);
+
+function pinned(cpu, cmd, argv) {
+  return TASKSET && cpu !== undefined ? ['/usr/bin/taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv];
+}
+
+/** Starts a server that prints its base URL as the first stdout line. */
+function server(argv, cpu) {
+  const [cmd, a] = pinned(cpu, process.execPath, argv);
+  const proc = spawn(cmd, a, { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.add(proc);
+  return new Promise((ok, fail) => {
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) ok({ url: out.slice(0, nl).trim(), stop: () => { proc.kill('SIGTERM'); children.delete(proc); } });
+    });
+    proc.once('exit', (code) => fail(new Error(`server ${argv.join(' ')} exited with ${code}`)));
+  });
+}
+
+/** Runs a command to the end; resolves with stdout, stderr and the child's own usage line. */
+function run(cmd, argv, cpu) {
+  const [c, a] = pinned(cpu, cmd, argv);
+  const proc = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(proc);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+  proc.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  return new Promise((ok) => proc.once('close', (code) => {
+    children.delete(proc);
+    const m = /@@usage (\{.*\})/.exec(stderr);
+    ok({ code, stdout, stderr, usage: m ? JSON.parse(m[1]) : undefined });
+  }));
+}
+
+async function bench(argv, cpu) {
+  const r = await run(process.execPath, ['--import', USAGE, RELAY, 'bench', '-m', 'sim-1', '--json', ...argv], cpu);
+  if (!r.stdout.trim().startsWith('{')) throw new Error(`relay bench failed (${r.code}): ${r.stderr.slice(-600)}`);
+  return { doc: JSON.parse(r.stdout), usage: r.usage };
+}
+
+const f = (v, d = 2) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
+const sign = (v) => (v >= 0 ? '+' : '') + v.toFixed(2);
+const label = (quick, full) => (QUICK ? quick : full);
+
+async function accuracy() {
+  console.log(`\n## Accuracy and open-loop rate: relay sim --precise, TTFT 100 ms, 1000 tok/s, 16 tokens (truth: TTFT 100 ms, E2E 115 ms); ${RUN_S} s per rate${label(' (--quick)', '')}`);
+  const sim = await server([RELAY, 'sim', '--port', '0', '--precise', '--ttft', '100ms', '--tps', '1000', '--reply-tokens', '16', '--seed', '1'], 1);
+  const floor = await server([RELAY, 'sim', '--port', '0', '--precise', '--reply-tokens', '1'], 1);
+  try {
+    console.log('rate/s  achieved/s   rate err  TTFT p50  bias    TTFT p99  bias    E2E p50  bias    E2E p99  bias    TTFB p50  send lag p99  requests');
+    for (const rate of [10, 100, 1000]) {
+      const { doc } = await bench(['--target', `a=${sim.url}`, '--rate', String(rate), '--duration', `${RUN_S}s`, '--warmup', '20', '--seed', '1'], 0);
+      const t = doc.targets[0];
+      const m = t.metrics;
+      const err = ((doc.load.achievedRate - rate) / rate) * 100;
+      console.log(`${String(rate).padStart(6)}  ${f(doc.load.achievedRate, 3).padStart(10)}  ${sign(err).padStart(8)}%  ${f(m.ttft.p50).padStart(8)}  ${sign(m.ttft.p50 - 100).padStart(6)}  ${f(m.ttft.p99).padStart(8)}  ${sign(m.ttft.p99 - 100).padStart(6)}  `
+        + `${f(m.e2e.p50).padStart(7)}  ${sign(m.e2e.p50 - 115).padStart(6)}  ${f(m.e2e.p99).padStart(7)}  ${sign(m.e2e.p99 - 115).padStart(6)}  ${f(m.ttfb.p50).padStart(8)}  ${f(m.sendLag.p99).padStart(12)}  ${t.requests}${t.errors ? ` (${t.errors} errors)` : ''}`);
+    }
+    // What a zero-delay reply costs on this machine (loopback, HTTP, the simulator's own work):
+    // part of every bias above, and not something a client can measure away.
+    const { doc } = await bench(['--target', `floor=${floor.url}`, '-n', '500', '-c', '1', '--seed', '1'], 0);
+    const m = doc.targets[0].metrics;
+    console.log(`floor: a zero-delay streamed reply takes TTFT p50 ${f(m.ttft.p50)} ms, p99 ${f(m.ttft.p99)} ms on this machine (loopback + HTTP + simulator)`);
+  } finally {
+    sim.stop();
+    floor.stop();
+  }
+}
+
+async function stall() {
+  const seconds = QUICK ? 6 : 10;
+  console.log(`\n## Open loop with a 2 s simulator stall in the middle: 100 req/s for ${seconds} s, concurrency cap 8`);
+  const sim = await server([RELAY, 'sim', '--port', '0', '--latency', '5ms', '--seed', '1'], 1);
+  try {
+    const origin = new URL(sim.url).origin;
+    const pending = bench(['--target', `a=${sim.url}`, '--rate', '100', '--duration', `${seconds}s`, '-c', '8', '--warmup', '0', '--seed', '1'], 0);
+    const half = (seconds * 100) / 2;
+    for (let i = 0; i < 2000; i++) { // wait until half the requests were served, then stall the server
+      const s = await (await fetch(`${origin}/__sim/stats`)).json();
+      if (s.total.chatRequests >= half) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await fetch(`${origin}/__sim/pause`, { method: 'POST', body: JSON.stringify({ ms: 2000 }) });
+    const { doc } = await pending;
+    const t = doc.targets[0];
+    const m = t.metrics;
+    console.log(`scheduled ${seconds * 100}, sent ${doc.load.sent}, measured ${t.requests}, response-time samples ${m.responseTime.count}, errors ${t.errors}, held by the cap ${doc.load.delayedByCap}`);
+    console.log(`response time (from the schedule): p50 ${f(m.responseTime.p50)} ms, p99 ${f(m.responseTime.p99)} ms, max ${f(m.responseTime.max)} ms`);
+    console.log(`service time (E2E from the send):  p50 ${f(m.e2e.p50)} ms, p99 ${f(m.e2e.p99)} ms, max ${f(m.e2e.max)} ms`);
+  } finally {
+    sim.stop();
+  }
+}
+
+async function speed() {
+  console.log(`\n## Driver speed: non-streaming, zero-delay endpoint, 50 connections, ${SPEED_S} s each; driver on one core${TASKSET ? ' (taskset)' : ''}`);
+  const canned = await server([CANNED], 1);
+  const sim = await server([RELAY, 'sim', '--port', '0', '--reply-tokens', '1', '--seed', '1'], 1);
+  const body = JSON.stringify({ model: 'sim-1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1, stream: false });
+  const lua = join(work, 'post.lua');
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = '${body}'\nwrk.headers["content-type"] = "application/json"\n`);
+  try {
+    for (const [name, endpoint] of [['canned raw-TCP server', canned.url], ['relay sim', sim.url]]) {
+      const url = `${endpoint}/chat/completions`;
+      const relay = (await bench(['--target', `a=${endpoint}`, '--no-stream', '-c', '50', '--duration', `${SPEED_S}s`, '--warmup', '50', '--seed', '1'], 0)).doc.targets[0];
+      const ac = await run(process.execPath, [AUTOCANNON, '-c', '50', '-d', String(SPEED_S), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '--json', url], 0);
+      const acRate = ac.code === 0 ? JSON.parse(ac.stdout).requests.average : NaN;
+      let wrkRate = NaN;
+      if (existsSync(WRK)) {
+        const w = await run(WRK, ['-t1', '-c50', `-d${SPEED_S}s`, '-s', lua, url], 0);
+        wrkRate = Number(/Requests\/sec:\s*([\d.]+)/.exec(w.stdout)?.[1]);
+      }
+      console.log(`${name}: relay bench ${f(relay.throughput.requestsPerSec, 0)} req/s (${relay.errors} errors), autocannon ${f(acRate, 0)} req/s, `
+        + `wrk ${existsSync(WRK) ? `${f(wrkRate, 0)} req/s` : 'skipped (no /usr/bin/wrk: apt-get install -y wrk)'}`);
+      console.log(`  ratio relay/autocannon ${f(relay.throughput.requestsPerSec / acRate)}x, relay/wrk ${existsSync(WRK) ? `${f(relay.throughput.requestsPerSec / wrkRate)}x` : '-'}`);
+    }
+  } finally {
+    canned.stop();
+    sim.stop();
+  }
+}
+
+async function sse() {
+  console.log(`\n## Streaming: SSE events handled per second by relay bench on one core (${SPEED_S} s, 50 streams of 256 one-token chunks)`);
+  const sim = await server([RELAY, 'sim', '--port', '0', '--reply-tokens', '256', '--seed', '1'], 1);
+  try {
+    const { doc, usage } = await bench(['--target', `a=${sim.url}`, '-c', '50', '--duration', `${SPEED_S}s`, '--max-tokens', '256', '--warmup', '10', '--seed', '1'], 0);
+    const t = doc.targets[0];
+    const events = t.metrics.itl.count + t.ok; // one event per content chunk
+    console.log(`${f(events / doc.durationS, 0)} content events/s (${t.ok} streams, ${t.errors} errors), driver CPU ${usage ? f((usage.cpuS / doc.durationS) * 100, 0) : '-'}% of one core; `
+      + `the 1000 req/s accuracy run above handles ${16 * 1000} events/s`);
+  } finally {
+    sim.stop();
+  }
+}
+
+async function memory() {
+  console.log(`\n## Memory: ${MEMORY_N.toLocaleString('en-US')} requests${label(' (--quick: a shorter run, not extrapolated)', '')}, non-streaming, -c 50, with --raw and --hdr-log`);
+  const canned = await server([CANNED], 1);
+  try {
+    const started = performance.now();
+    const { doc, usage } = await bench(['--target', `a=${canned.url}`, '--no-stream', '-c', '50', '-n', String(MEMORY_N), '--warmup', '50', '--seed', '1',
+      '--raw', join(work, 'memory-raw.csv'), '--hdr-log', join(work, 'memory-logs')], 0);
+    const t = doc.targets[0];
+    console.log(`${t.requests.toLocaleString('en-US')} requests (${t.errors} errors) in ${f((performance.now() - started) / 1000, 1)} s: peak RSS ${usage ? f(usage.maxRssKb / 1024, 1) : '-'} MB (floor 150 MB)`);
+  } finally {
+    canned.stop();
+  }
+}
+
+const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+console.log(`# relay ${version} bench benchmarks: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}${QUICK ? ', --quick' : ''}`);
+if (spawnSync(process.execPath, [RELAY, '--version']).status !== 0) {
+  console.log('relay is not built: run npm run build first');
+  process.exit(1);
+}
+const sections = { accuracy, stall, speed, sse, memory };
+try {
+  for (const [name, fn] of Object.entries(sections)) {
+    if (!want(name)) continue;
+    try {
+      await fn();
+    } catch (e) {
+      console.log(`${name}: failed: ${e.message}`);
+    }
+  }
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+}

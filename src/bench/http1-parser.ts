@@ -1,0 +1,154 @@
+// An incremental HTTP/1.1 response parser (RFC 9112), just what the bench's load driver needs:
+// status line, headers, and a body framed by Content-Length, chunked transfer coding, or the end
+// of the connection. 1xx interim responses are skipped. Body bytes are handed on as slices of the
+// socket's buffers, never copied.
+
+export interface ResponseEvents {
+  onHead(status: number, headers: Record<string, string>): void;
+  onBody(chunk: Buffer): void;
+  onEnd(): void;
+}
+
+export class HttpParseError extends Error {}
+
+type State = 'head' | 'length' | 'size' | 'data' | 'data-crlf' | 'trailers' | 'close' | 'done';
+
+const CRLF = Buffer.from('\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+const MAX_HEAD = 64 * 1024;
+
+export class ResponseParser {
+  private state: State = 'head';
+  private pending: Buffer | undefined;
+  private remaining = 0;
+  /** False when the connection may not carry another request after this response. */
+  keepAlive = true;
+  /** Bytes of the response seen so far (0: the server sent nothing). */
+  received = 0;
+
+  constructor(private readonly events: ResponseEvents, private readonly noBody = false) {}
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  execute(data: Buffer): void {
+    this.received += data.length;
+    let buf = this.pending ? Buffer.concat([this.pending, data]) : data;
+    this.pending = undefined;
+    let i = 0;
+    while (i < buf.length && this.state !== 'done') {
+      switch (this.state) {
+        case 'head': {
+          const end = buf.indexOf(HEAD_END, i);
+          if (end < 0) {
+            if (buf.length - i > MAX_HEAD) throw new HttpParseError('response head larger than 64 KB');
+            this.pending = buf.subarray(i);
+            return;
+          }
+          this.head(buf.toString('latin1', i, end));
+          i = end + 4;
+          break;
+        }
+        case 'length': {
+          const n = Math.min(this.remaining, buf.length - i);
+          this.events.onBody(buf.subarray(i, i + n));
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.finish();
+          break;
+        }
+        case 'close':
+          this.events.onBody(buf.subarray(i));
+          i = buf.length;
+          break;
+        case 'size':
+        case 'trailers':
+        case 'data-crlf': {
+          const end = buf.indexOf(CRLF, i);
+          if (end < 0) {
+            if (buf.length - i > 4096) throw new HttpParseError('chunk size line too long');
+            this.pending = buf.subarray(i);
+            return;
+          }
+          const line = buf.toString('latin1', i, end);
+          i = end + 2;
+          this.line(line);
+          break;
+        }
+        case 'data': {
+          const n = Math.min(this.remaining, buf.length - i);
+          this.events.onBody(buf.subarray(i, i + n));
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.state = 'data-crlf';
+          break;
+        }
+      }
+    }
+  }
+
+  /** The connection ended. Returns true when that completed the response (a close-delimited body). */
+  close(): boolean {
+    if (this.state === 'close') {
+      this.finish();
+      return true;
+    }
+    return this.state === 'done';
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.events.onEnd();
+  }
+
+  private line(line: string): void {
+    if (this.state === 'data-crlf') {
+      if (line !== '') throw new HttpParseError('chunk data longer than its size');
+      this.state = 'size';
+    } else if (this.state === 'size') {
+      const size = parseInt(line.split(';', 1)[0]!.trim(), 16);
+      if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]+$/.test(line.split(';', 1)[0]!.trim())) throw new HttpParseError(`bad chunk size "${line.slice(0, 20)}"`);
+      if (size === 0) this.state = 'trailers';
+      else {
+        this.remaining = size;
+        this.state = 'data';
+      }
+    } else if (line === '') {
+      this.finish(); // end of trailers
+    }
+  }
+
+  private head(text: string): void {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!);
+    if (!m) throw new HttpParseError(`not an HTTP/1.x response: "${lines[0]!.slice(0, 40)}"`);
+    const status = Number(m[2]);
+    if (status >= 100 && status < 200 && status !== 101) return; // interim response: the real one follows
+    const headers: Record<string, string> = {};
+    for (let k = 1; k < lines.length; k++) {
+      const l = lines[k]!;
+      const c = l.indexOf(':');
+      if (c <= 0) continue;
+      const name = l.slice(0, c).trim().toLowerCase();
+      const value = l.slice(c + 1).trim();
+      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    }
+    const connection = (headers.connection ?? '').toLowerCase();
+    this.keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    this.events.onHead(status, headers);
+    if (this.noBody || status === 204 || status === 304) return this.finish();
+    if ((headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked')) {
+      this.state = 'size';
+    } else if (headers['content-length'] !== undefined) {
+      const n = Number(headers['content-length'].split(',')[0]);
+      if (!Number.isInteger(n) || n < 0) throw new HttpParseError(`bad content-length "${headers['content-length']}"`);
+      this.remaining = n;
+      this.state = 'length';
+      if (n === 0) this.finish();
+    } else {
+      this.state = 'close';
+      this.keepAlive = false;
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { performance } from 'node:perf_hooks';
+import { assembleCompletion } from '../core/assemble.js';
+import { usageError } from '../core/errors.js';
+import { createStreamReader, isComplete, type StreamReader } from '../core/stream-reader.js';
+import type { Assembled, ChatRequest } from '../core/types.js';
+import { normalizeUsage } from '../core/usage.js';
+import type { Pools, Exchange } from './http1-pool.js';
+import { SIM_HEADER, type Outcome, type Send } from './send.js';
+
+// The load driver's request: pre-built bytes on a shared keep-alive connection, the reply read
+// with the core's SSE reader and assembler, so a bench request is judged exactly as relay chat
+// would judge it (truncated, stream error, finish reason), at a fraction of the cost per request
+// of a general-purpose client. One attempt, never retried.
+
+export interface RawEndpoint {
+  baseUrl: string;
+  apiKey?: string;
+  headers: Record<string, string>;
+  models?: Record<string, string>;
+}
+
+export interface RawOptions {
+  stream: boolean;
+  includeUsage: boolean;
+  /** Whole-request deadline, idle gap inside a reply (0 = off), and connect deadline. */
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  userAgent: string;
+  pools: Pools;
+  signal?: AbortSignal;
+}
+
+const MAX_ERROR_BODY = 1 << 20;
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'reset']);
+
+
+interface InFlight { exchange: Exchange; start: number; last: number; timeoutMs: number; idleMs: number; connectMs: number }
+
+// One sweep for every request in flight: a timer per request would cost more than the request.
+const inFlight = new Set<InFlight>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const f of inFlight) {
+    if (f.exchange.connecting && now - f.start > f.connectMs) f.exchange.abort('UND_ERR_CONNECT_TIMEOUT');
+    else if (now - f.start > f.timeoutMs || (f.idleMs > 0 && now - f.last > f.idleMs)) f.exchange.abort('timeout');
+  }
+  if (inFlight.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function watch(f: InFlight): void {
+  inFlight.add(f);
+  sweeper ??= setInterval(sweep, Math.max(10, Math.min(100, f.timeoutMs / 10, f.idleMs > 0 ? f.idleMs / 10 : 100))).unref();
+}
+
+function headerBlock(endpoint: RawEndpoint, url: URL, o: RawOptions): string {
+  const headers: Record<string, string> = {
+    host: url.host, 'content-type': 'application/json', accept: o.stream ? 'text/event-stream' : 'application/json', 'user-agent': o.userAgent,
+    ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
+  };
+  for (const [k, v] of Object.entries(endpoint.headers)) headers[k.toLowerCase()] = v;
+  let out = `POST ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  for (const [k, v] of Object.entries(headers)) {
+    if (/[\r\n]/.test(k + v)) throw usageError(`header ${k} contains a line break; remove it from --header or the config`);
+    if (k !== 'content-length' && k !== 'transfer-encoding') out += `${k}: ${v}\r\n`;
+  }
+  return out;
+}
+
+export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
+  const url = new URL(endpoint.baseUrl.replace(/\/+$/, '') + '/chat/completions');
+  const pool = o.pools.get(url);
+  const head = headerBlock(endpoint, url, o);
+  const bytes = new WeakMap<ChatRequest, Buffer>();
+  const mine = new Set<InFlight>();
+  o.signal?.addEventListener('abort', () => { for (const f of mine) f.exchange.abort('aborted'); }, { once: true });
+
+  const encode = (req: ChatRequest): Buffer => {
+    let b = bytes.get(req);
+    if (!b) {
+      const body: ChatRequest = { ...req, model: endpoint.models?.[req.model] ?? req.model, stream: o.stream };
+      if (o.stream && o.includeUsage && body.stream_options === undefined) body.stream_options = { include_usage: true };
+      if (!o.stream) delete body.stream_options;
+      const json = Buffer.from(JSON.stringify(body), 'utf8');
+      b = Buffer.concat([Buffer.from(`${head}content-length: ${json.length}\r\n\r\n`, 'latin1'), json]);
+      bytes.set(req, b);
+    }
+    return b;
+  };
+
+  return (req) => new Promise<Outcome>((resolve) => {
+    const request = encode(req);
+    if (o.signal?.aborted) return resolve({ ok: false, status: 0, code: 'aborted', start: performance.now() });
+    const start = performance.now();
+    const out: Outcome = { ok: false, status: 0, start };
+    let reader: StreamReader | undefined;
+    let parts: Buffer[] | undefined;
+    let size = 0;
+    let settled = false;
+    const f: InFlight = { exchange: undefined as unknown as Exchange, start, last: start, timeoutMs: o.timeoutMs, idleMs: o.idleTimeoutMs, connectMs: o.connectTimeoutMs };
+
+    // The exchange is watched until its connection is free again, even after the reply settled.
+    const over = () => {
+      inFlight.delete(f);
+      mine.delete(f);
+    };
+    const settle = (state?: Assembled, code?: string) => {
+      if (settled) return;
+      settled = true;
+      out.e2e ??= performance.now() - start;
+      if (code) out.code = code;
+      else if (state?.error) out.code = 'stream_error';
+      else if (state && !isComplete(state)) out.code = 'truncated';
+      else if (state) {
+        out.ok = true;
+        const usage = normalizeUsage(state.usage);
+        if (usage) return resolve({ ...out, outputTokens: usage.completionTokens });
+        return void import('../core/tokens.js').then(({ countTokens }) => countTokens(state.content + state.reasoning)).then(
+          (n) => resolve({ ...out, outputTokens: n, tokensEstimated: true }),
+          () => resolve({ ...out, tokensEstimated: true }));
+      }
+      resolve(out);
+    };
+
+    f.exchange = pool.send(request, {
+      onHead(status, headers) {
+        const now = performance.now();
+        f.last = now;
+        out.ttfb = now - start;
+        out.status = status;
+        out.simulated = headers[SIM_HEADER] !== undefined;
+        if (status >= 200 && status < 300 && o.stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
+          const chunks: number[] = [];
+          out.chunks = chunks;
+          reader = createStreamReader({
+            onDelta: (d) => {
+              if (d.kind === 'tool_call') return;
+              const at = performance.now() - start;
+              out.ttft ??= at;
+              chunks.push(at);
+            },
+          });
+        } else {
+          parts = [];
+        }
+      },
+      onBody(chunk) {
+        f.last = performance.now();
+        if (reader) {
+          reader.push(chunk);
+          // [DONE] or an error event ends the reply; the rest of the body only keeps the connection usable.
+          if (reader.stopped && !settled) {
+            settle(reader.end());
+            // A server that keeps the body open after [DONE] gets a second to end it, then loses the connection.
+            f.timeoutMs = performance.now() - start + 1000;
+            f.idleMs = 0;
+          }
+        } else if (size < MAX_ERROR_BODY || out.status < 300) {
+          parts!.push(chunk);
+          size += chunk.length;
+        }
+      },
+      onEnd() {
+        over();
+        if (reader) return settled ? undefined : settle(reader.end());
+        if (out.status < 200 || out.status >= 300) return settle(undefined, String(out.status));
+        const text = Buffer.concat(parts!).toString('utf8');
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return settle(undefined, 'truncated'); // a JSON reply cut short
+        }
+        out.ttft = performance.now() - start;
+        settle(assembleCompletion(body));
+      },
+      onError(code) {
+        over();
+        if (reader && !settled) reader.end();
+        settle(undefined, RESET.has(code) ? 'reset' : code);
+      },
+    });
+    watch(f);
+    mine.add(f);
+  });
+}

@@ -1,0 +1,206 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpParseError, ResponseParser } from '../../src/bench/http1-parser.js';
+import { Pools, type ExchangeEvents } from '../../src/bench/http1-pool.js';
+import { rawSender } from '../../src/bench/raw-send.js';
+
+// The bench's HTTP/1.1 driver: the parser on byte streams cut everywhere, and the pool and the
+// sender against real node:http servers on loopback.
+
+function parse(raw: string, cuts: number[] = [], noBody = false) {
+  const out = { status: 0, headers: {} as Record<string, string>, body: '', ends: 0, parser: undefined as unknown as ResponseParser };
+  const p = new ResponseParser({
+    onHead: (s, h) => { out.status = s; out.headers = h; },
+    onBody: (c) => { out.body += c.toString('latin1'); },
+    onEnd: () => { out.ends++; },
+  }, noBody);
+  const bytes = Buffer.from(raw, 'latin1');
+  let from = 0;
+  for (const c of [...cuts, bytes.length]) {
+    p.execute(bytes.subarray(from, c));
+    from = c;
+  }
+  out.parser = p;
+  return out; // live: ends changes when the parser is told the connection closed
+}
+
+const everyCut = (raw: string) => Array.from({ length: raw.length - 1 }, (_, i) => [i + 1]);
+
+describe('ResponseParser', () => {
+  const sized = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"a":"bcd"}';
+  const chunked = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n'
+    + '6;ext=1\r\ndata: \r\n13\r\n{"x":1}\n\ndata: [DON\r\n3\r\nE]\n\r\n0\r\nx-trailer: y\r\n\r\n';
+
+  it.each(everyCut(sized))('Content-Length body cut at %i', (cut) => {
+    const r = parse(sized, [cut]);
+    expect([r.status, r.body, r.ends, r.headers['content-type']]).toEqual([200, '{"a":"bcd"}', 1, 'application/json']);
+  });
+
+  it.each(everyCut(chunked))('chunked body with extensions and trailers cut at %i', (cut) => {
+    const r = parse(chunked, [cut]);
+    expect([r.body, r.ends, r.parser.keepAlive]).toEqual(['data: {"x":1}\n\ndata: [DONE]\n', 1, true]);
+  });
+
+  it('byte by byte', () => {
+    expect(parse(chunked, Array.from({ length: chunked.length }, (_, i) => i)).body).toBe('data: {"x":1}\n\ndata: [DONE]\n');
+  });
+
+  it('skips 1xx interim responses', () => {
+    const r = parse('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
+    expect([r.status, r.body, r.ends]).toEqual([201, 'ok', 1]);
+  });
+
+  it('a body without length ends with the connection, which then cannot be reused', () => {
+    const r = parse('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: a\n\n');
+    expect([r.body, r.ends, r.parser.keepAlive]).toEqual(['data: a\n\n', 0, false]);
+    expect(r.parser.close()).toBe(true);
+    expect(r.ends).toBe(1);
+  });
+
+  it('a cut Content-Length body is not complete when the connection closes', () => {
+    const r = parse('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+    expect(r.parser.close()).toBe(false);
+    expect(r.ends).toBe(0);
+  });
+
+  it.each([
+    ['HTTP/1.1 204 No Content\r\n\r\n', 204, true],
+    ['HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', 200, false],
+    ['HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', 200, false],
+    ['HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n', 200, true],
+  ])('no body and keep-alive rules: %j', (raw, status, keepAlive) => {
+    const r = parse(raw);
+    expect([r.status, r.ends, r.parser.keepAlive]).toEqual([status, 1, keepAlive]);
+  });
+
+  it.each([
+    ['SSH-2.0-OpenSSH\r\n\r\n'],
+    ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'],
+    ['HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n'],
+  ])('refuses %j', (raw) => expect(() => parse(raw)).toThrow(HttpParseError));
+});
+
+let servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+  servers = [];
+});
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: URL; connections: () => number; requests: () => number }> {
+  let connections = 0;
+  let requests = 0;
+  const s = createServer((req, res) => { requests++; handler!(req, res); });
+  s.on('connection', () => { connections++; });
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { url: new URL(`http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`), connections: () => connections, requests: () => requests };
+}
+
+function exchange(pools: Pools, url: URL): Promise<{ status?: number; body: string; error?: string }> {
+  return new Promise((resolve) => {
+    let status: number | undefined;
+    let body = '';
+    const events: ExchangeEvents = {
+      onHead: (s) => { status = s; }, onBody: (c) => { body += c; }, onEnd: () => resolve({ status, body }), onError: (error) => resolve({ status, body, error }),
+    };
+    pools.get(url).send(Buffer.from(`POST /v1/x HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: 2\r\n\r\nhi`), events);
+  });
+}
+
+describe('Pool', () => {
+  it('reuses one keep-alive connection for sequential requests', async () => {
+    const srv = await serve((_q, res) => res.end('ok'));
+    const pools = new Pools();
+    for (let i = 0; i < 5; i++) expect(await exchange(pools, srv.url)).toEqual({ status: 200, body: 'ok' });
+    expect(srv.connections()).toBe(1);
+    pools.close();
+  });
+
+  it('opens a new connection after Connection: close or an expiring keep-alive hint', async () => {
+    const srv = await serve((q, res) => {
+      if (q.url === '/v1/x') res.setHeader('keep-alive', 'timeout=1'); // 1 s minus the 1 s margin: retire at once
+      res.end('ok');
+    });
+    const pools = new Pools();
+    await exchange(pools, srv.url);
+    await exchange(pools, srv.url);
+    expect(srv.connections()).toBe(2);
+    pools.close();
+  });
+
+  it('a connection closed before any answer is an error, and the request is not sent again', async () => {
+    let n = 0;
+    const srv = await serve((q, res) => {
+      if (++n === 2) q.socket.destroy();
+      else res.end('ok');
+    });
+    const pools = new Pools();
+    await exchange(pools, srv.url);
+    expect(await exchange(pools, srv.url)).toMatchObject({ error: expect.stringMatching(/^(ECONNRESET|reset)$/) });
+    expect(srv.requests()).toBe(2);
+    expect(await exchange(pools, srv.url)).toEqual({ status: 200, body: 'ok' });
+    pools.close();
+  });
+
+  it('connection refused', async () => {
+    expect(await exchange(new Pools(), new URL('http://127.0.0.1:9/v1'))).toMatchObject({ error: 'ECONNREFUSED' });
+  });
+});
+
+describe('rawSender', () => {
+  const req = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+  const opts = (pools: Pools, extra = {}) => ({ stream: true, includeUsage: true, timeoutMs: 10_000, idleTimeoutMs: 0, connectTimeoutMs: 5000, userAgent: 'relay/test', pools, ...extra });
+
+  it('sends the body relay chat would send, with the key and extra headers', async () => {
+    let seen: { headers: Record<string, unknown>; body: string } | undefined;
+    const srv = await serve((q, res) => {
+      let body = '';
+      q.on('data', (d) => { body += d; });
+      q.on('end', () => {
+        seen = { headers: q.headers, body };
+        res.setHeader('content-type', 'text/event-stream');
+        res.end('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"yo"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\ndata: [DONE]\n\n');
+      });
+    });
+    const pools = new Pools();
+    const send = rawSender({ baseUrl: srv.url.href, apiKey: 'sk-test-abcdefgh', headers: { 'X-Extra': 'on' }, models: { m: 'vendor/m' } }, opts(pools));
+    const o = await send(req);
+    expect(o).toMatchObject({ ok: true, status: 200, outputTokens: 1 });
+    expect(o.chunks).toHaveLength(1);
+    expect(seen!.headers).toMatchObject({ authorization: 'Bearer sk-test-abcdefgh', 'x-extra': 'on', accept: 'text/event-stream', 'user-agent': 'relay/test' });
+    expect(JSON.parse(seen!.body)).toEqual({ model: 'vendor/m', messages: req.messages, stream: true, stream_options: { include_usage: true } });
+    pools.close();
+  });
+
+  it('a server that never answers: timeout; one that stalls mid-stream: idle timeout', async () => {
+    const srv = await serve((q, res) => {
+      if (q.headers['x-mode'] === 'stall') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n');
+      }
+    });
+    const pools = new Pools();
+    expect(await rawSender({ baseUrl: srv.url.href, headers: {} }, opts(pools, { timeoutMs: 60 }))(req)).toMatchObject({ ok: false, status: 0, code: 'timeout' });
+    const stalled = await rawSender({ baseUrl: srv.url.href, headers: { 'x-mode': 'stall' } }, opts(pools, { idleTimeoutMs: 60 }))(req);
+    expect(stalled).toMatchObject({ ok: false, status: 200, code: 'timeout' });
+    expect(stalled.chunks).toHaveLength(1);
+    pools.close();
+  });
+
+  it('an abort ends the requests in flight as aborted', async () => {
+    const srv = await serve(() => { /* never answers */ });
+    const pools = new Pools();
+    const controller = new AbortController();
+    const pending = rawSender({ baseUrl: srv.url.href, headers: {} }, opts(pools, { signal: controller.signal }))(req);
+    await new Promise((r) => setImmediate(r));
+    controller.abort();
+    expect(await pending).toMatchObject({ ok: false, code: 'aborted' });
+    pools.close();
+  });
+
+  it('refuses a header value with a line break (no request smuggling through --header)', () => {
+    expect(() => rawSender({ baseUrl: 'http://127.0.0.1:9/v1', headers: { 'x-a': 'b\r\nx-b: c' } }, opts(new Pools()))).toThrow(/line break/);
+  });
+});
+
