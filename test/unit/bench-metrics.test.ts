@@ -6,11 +6,13 @@ import { RelayClient } from '../../src/core/client.js';
 import { failureCode, requestMetrics } from '../../src/bench/metrics.js';
 import { TargetRecorder } from '../../src/bench/recorder.js';
 import { clientSender, type Outcome } from '../../src/bench/send.js';
+import { rawSender } from '../../src/bench/raw-send.js';
+import type { ExchangeEvents, Pools } from '../../src/bench/http1-pool.js';
 import { summarize } from '../../src/bench/hdr.js';
 
 // Metric definitions on recorded traces: each trace is a stream's reads with their arrival times.
-// The real client reads them (through a dispatcher that hands over the bytes and moves a virtual
-// clock), and the bench's send and recorder turn them into metrics, as in a live run.
+// Both senders read them (the bench's own driver, and RelayClient for routes), through a transport
+// that hands over the bytes and moves a virtual clock; the recorder turns them into metrics.
 
 interface Trace {
   status: number;
@@ -40,11 +42,36 @@ function replay(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>): D
   } as unknown as Dispatcher;
 }
 
-async function send(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>, stream = true): Promise<Outcome> {
+/** The driver's connection pool, replaced by one that plays the trace (the HTTP parser has its own tests). */
+function replayPool(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>): Pools {
+  const send = (_bytes: Buffer, e: ExchangeEvents) => {
+    setImmediate(() => {
+      clock = t.headersAt;
+      e.onHead(t.status, t.headers);
+      for (const r of t.reads) {
+        clock = r.at;
+        e.onBody(Buffer.from(r.data, 'utf8'));
+      }
+      e.onEnd();
+    });
+    return { abort() {}, connecting: false };
+  };
+  return { get: () => ({ send }), close() {} } as unknown as Pools;
+}
+
+type Via = 'driver' | 'client';
+
+async function send(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>, stream = true, via: Via = 'driver'): Promise<Outcome> {
   clock = 0;
   vi.spyOn(performance, 'now').mockImplementation(() => clock);
+  const req = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+  if (via === 'driver') {
+    return rawSender({ baseUrl: 'http://127.0.0.1:9/v1', headers: {} }, {
+      stream, includeUsage: true, timeoutMs: 60_000, idleTimeoutMs: 0, connectTimeoutMs: 10_000, userAgent: 'relay/test', pools: replayPool(t),
+    })(req);
+  }
   const client = new RelayClient({ endpoint: { name: 'trace', baseUrl: 'http://127.0.0.1:9/v1' }, dispatcher: replay(t) });
-  return clientSender(client, stream)({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+  return clientSender(client, stream)(req);
 }
 
 afterEach(() => { vi.restoreAllMocks(); });
@@ -54,9 +81,9 @@ describe('metrics on recorded traces', () => {
 
   it('has traces to check', () => expect(files.length).toBeGreaterThanOrEqual(3));
 
-  it.each(files)('%s', async (file) => {
+  it.each(files.flatMap((f) => (['driver', 'client'] as Via[]).map((via) => [f, via] as const)))('%s through the %s', async (file, via) => {
     const trace = JSON.parse(readFileSync(TRACES + file, 'utf8')) as Trace;
-    const o = await send(trace);
+    const o = await send(trace, true, via);
     expect(o.ok).toBe(true);
     const e = trace.expect;
     expect(o.ttfb).toBeCloseTo(e.ttfb, 6);
