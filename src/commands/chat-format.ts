@@ -43,6 +43,7 @@ export function jsonDocument(r: ChatResult & { failovers?: Failover[] }, cost: C
     },
     attempts: r.attempts,
     failovers: r.failovers ?? [],
+    simulated: Boolean(r.simulated),
     warnings: r.warnings,
     ...extra,
   };

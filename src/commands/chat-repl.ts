@@ -52,7 +52,7 @@ export async function repl(s: ChatSession, opts: ChatOptions, io: Io): Promise<n
         { stream: opts.stream !== false, showReasoning: opts.reasoning !== 'hide', quiet: false, signal: inflight.signal }, out);
       if (!out.endedWithNewline) io.stdout.write('\n');
       history.push({ role: 'assistant', content: r.content });
-      io.stderr.write(statsLine(r, s.model, io.err, await costFigure(s.prices, r.model ?? s.model, r.normalizedUsage), s.simulated) + '\n');
+      io.stderr.write(statsLine(r, s.model, io.err, await costFigure(s.prices, r.model ?? s.model, r.normalizedUsage), s.simulated || Boolean(r.simulated)) + '\n');
     } catch (e) {
       if (!out.endedWithNewline) io.stdout.write('\n');
       if (isRelayError(e) && e.code === 'interrupted') {

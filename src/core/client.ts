@@ -182,6 +182,7 @@ export class RelayClient {
       timings: out.timings,
       rateLimit: parseRateLimitHeaders(out.headers),
       warnings,
+      simulated: out.headers['x-relay-sim'] !== undefined,
     };
   }
 

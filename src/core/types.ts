@@ -108,4 +108,6 @@ export interface ChatResult extends Assembled {
   rateLimit?: RateLimitSnapshot;
   warnings: string[];
   interrupted?: boolean;
+  /** The reply came from relay sim (it marks every reply), so its figures describe a simulator. */
+  simulated?: boolean;
 }

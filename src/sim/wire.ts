@@ -1,3 +1,6 @@
+/** Every simulated reply says so (value: the profile name), so clients can label its figures as simulated. */
+export const SIM_HEADER = 'x-relay-sim';
+
 // The OpenAI wire shapes the simulator writes, as string templates: the hot path concatenates a
 // per-request prefix with precomputed pieces instead of building and serialising objects.
 // Shapes follow api.openai.com as recorded (chunk fields, the trailing `choices: []` usage chunk

@@ -32,7 +32,7 @@ describe('relay chat against relay sim', () => {
     const r = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', '--max-tokens', '40', '--stats', PROMPT], { env });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(simReplyText(11, { messages, max_tokens: 40 }, 40));
-    expect(r.stderr).toMatch(/sim-1 via default · TTFT \d+ ms/);
+    expect(r.stderr).toMatch(/sim-1 via default \(simulated\) · TTFT \d+ ms/); // the simulator marks its replies
     expect(r.stderr).toMatch(/\d+ in \/ 40 out tokens/);
     expect(r.stderr).not.toMatch(/estimated/); // the simulator sends real usage
   });
