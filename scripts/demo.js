@@ -29,8 +29,10 @@ function startSim(args) {
   });
 }
 
+const bold = process.stderr.isTTY && !process.env.NO_COLOR ? (s) => `\x1b[1m${s}\x1b[0m` : (s) => s;
+
 function relay(args, title) {
-  console.error(`\n\x1b[1m$ relay ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}\x1b[0m${title ? `   # ${title}` : ''}`);
+  console.error(`\n${bold(`$ relay ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`)}${title ? `   # ${title}` : ''}`);
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, RELAY_API_KEY: 'sk-demo-not-a-real-key-0000' } });
     p.on('close', (code) => resolve(code));
@@ -38,13 +40,26 @@ function relay(args, title) {
 }
 
 const steps = [];
-const sim = await startSim(['--latency', '40ms', '--ttft', '250ms', '--tps', '60', '--seed', '7']);
+const sim = await startSim(['--latency', '40ms', '--ttft', '250ms', '--tps', '60', '--seed', '7',
+  '--profiles', join(root, 'fixtures/demo/regions.json'),
+  '--profile', 'batch=latency:20ms,ttft:40ms,tps:500,jitter:10ms,429:0.03,500:0.02']);
+const origin = new URL(sim.url).origin;
+const regions = ['sg', 'de', 'us-east', 'jp', 'au'];
 const cleanup = () => { try { sim.proc.kill('SIGTERM'); } catch { /* already gone */ } };
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 try {
   console.error(`relay demo: simulator (simulated endpoint, not a real provider) at ${sim.url}`);
   steps.push(await relay(['chat', '--base-url', sim.url, '-m', 'sim-small', '--stats', '--max-tokens', '80',
     'Explain in two sentences what an LLM relay does.'], 'a reply streamed token by token, then the stats line'));
+  steps.push(await relay(['batch', join(root, 'fixtures/prompts.jsonl'), '--base-url', `${origin}/batch/v1`, '-m', 'gpt-4.1-mini',
+    '-c', '32', '--max-tokens', '64', '-o', join(out, 'out.jsonl'), '--overwrite', '--report', join(out, 'report.csv')],
+    'a JSONL file with retries (the simulator injects 3% 429s and 2% 500s), summary and CSV report'));
+  console.error(`demo: results in ${join(out, 'out.jsonl')}, report in ${join(out, 'report.csv')}`);
+  steps.push(await relay(['bench', '-m', 'gpt-4.1-mini', '-n', '15', '-c', '16', '--max-tokens', '16', '--seed', '7', '--warmup', '1',
+    ...regions.flatMap((r) => ['--target', `${r}-direct=${origin}/${r}-direct/v1`, '--target', `${r}-relay=${origin}/${r}-relay/v1`]),
+    '--html', join(out, 'bench.html')], 'five simulated regions, direct versus relay'));
+  steps.push(await relay(['cost', '--tokens', '10M', '--mix', 'deepseek-v3.2=70,gpt-4.1=30', '--input-share', '0'],
+    'the monthly bill of a 70/30 model mix, from dated list prices'));
 } finally {
   cleanup();
 }

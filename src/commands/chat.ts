@@ -92,7 +92,9 @@ async function oneShot(s: ChatSession, messages: ChatMessage[], opts: ChatOption
     if (opts.json) io.stdout.write(JSON.stringify(jsonDocument(r, cost)) + '\n');
     else if (io.stdout.isTTY && !out.endedWithNewline) io.stdout.write('\n');
     for (const w of r.warnings) io.stderr.write(io.err.warn(`relay: warning: ${w}`) + '\n');
-    if (io.stderr.isTTY || opts.stats) io.stderr.write(statsLine(r, s.model, io.err, cost, s.simulated || Boolean(r.simulated)) + '\n');
+    // Piped stdout keeps the reply byte for byte; the stats line starts on a line of its own instead.
+    const gap = !io.stdout.isTTY && !opts.json && out.written && !out.endedWithNewline ? '\n' : '';
+    if (io.stderr.isTTY || opts.stats) io.stderr.write(gap + statsLine(r, s.model, io.err, cost, s.simulated || Boolean(r.simulated)) + '\n');
     return EXIT.ok;
   } catch (e) {
     if (out.written && !out.endedWithNewline && io.stdout.isTTY) io.stdout.write('\n');
