@@ -1,4 +1,4 @@
-import hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
 
 // The one place that knows how relay's histograms are built (DESIGN 6): integers in microseconds
@@ -7,6 +7,12 @@ import type { Histogram } from 'hdr-histogram-js';
 
 export type { Histogram };
 
+// The package's index also loads its WebAssembly build, pako and base64 (about 12 MB of memory);
+// recording needs only the plain 32-bit histogram. Encoding lives in hlog.ts, loaded when used.
+const Int32Histogram = (createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as {
+  default: new (lowest: number, highest: number, digits: number) => Histogram;
+}).default;
+
 /** Recorded integer = value × SCALE: ms -> µs, tokens/s -> milli-tokens/s. */
 export const SCALE = 1000;
 export const LOWEST = 1;
@@ -14,13 +20,9 @@ export const HIGHEST = 600_000_000;
 export const DIGITS = 3;
 
 export function newHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: LOWEST,
-    highestTrackableValue: HIGHEST,
-    numberOfSignificantValueDigits: DIGITS,
-    autoResize: false,
-    bitBucketSize: 32,
-  });
+  const h = new Int32Histogram(LOWEST, HIGHEST, DIGITS);
+  h.autoResize = false;
+  return h;
 }
 
 /** Records a value given in ms (or tokens/s). Returns false when it had to be clamped to the range. */
@@ -113,17 +115,4 @@ export function sameBuckets(a: Histogram, b: Histogram): boolean {
     if (x.values[i] !== y.values[i] || x.cumulative[i] !== y.cumulative[i]) return false;
   }
   return true;
-}
-
-export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
-}
-
-export function decodeHistogram(base64: string): Histogram {
-  const decoded = hdr.decodeFromCompressedBase64(base64, 32);
-  // Re-home into our own range so adding it to other histograms never needs a resize.
-  const h = newHistogram();
-  h.add(decoded);
-  decoded.destroy();
-  return h;
 }

@@ -79,3 +79,16 @@ export function readIntervalLog(text: string): ReadLog {
   const m = /^#\[StartTime: ([0-9.]+)/m.exec(text);
   return { histogram: total, intervals, startMs: m ? Number(m[1]) * 1000 : undefined };
 }
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(base64: string): Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(base64, 32);
+  // Re-home into our own range so adding it to other histograms never needs a resize.
+  const h = newHistogram();
+  h.add(decoded);
+  decoded.destroy();
+  return h;
+}

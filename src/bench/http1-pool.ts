@@ -29,25 +29,17 @@ interface Conn {
   idleUntil: number;
 }
 
-class Running implements Exchange {
+class Running implements Exchange, ResponseEvents {
   parser: ResponseParser;
   finished = false;
+  keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
   private opening: boolean;
 
   constructor(readonly pool: Pool, readonly conn: Conn, readonly events: ExchangeEvents, noBody: boolean, reused: boolean) {
-    this.parser = new ResponseParser({
-      onHead: (s, h) => {
-        const hint = /timeout=(\d+)/i.exec(h['keep-alive'] ?? '');
-        this.keepAliveMs = hint ? Math.max(0, Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS) : DEFAULT_KEEP_ALIVE_MS;
-        events.onHead(s, h);
-      },
-      onBody: (c) => events.onBody(c),
-      onEnd: () => this.end(),
-    }, noBody);
+    // The exchange is the parser's listener itself: no closures per request on the hot path.
+    this.parser = new ResponseParser(this, noBody);
     this.opening = !reused;
   }
-
-  keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
 
   get connecting(): boolean {
     return this.opening;
@@ -55,6 +47,24 @@ class Running implements Exchange {
 
   connected(): void {
     this.opening = false;
+  }
+
+  onHead(status: number, headers: Record<string, string>): void {
+    const hint = headers['keep-alive'];
+    const m = hint === undefined ? null : /timeout=(\d+)/i.exec(hint);
+    this.keepAliveMs = m ? Math.max(0, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS) : DEFAULT_KEEP_ALIVE_MS;
+    this.events.onHead(status, headers);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.events.onBody(chunk);
+  }
+
+  onEnd(): void {
+    this.finished = true;
+    this.conn.current = undefined;
+    this.pool.release(this.conn, this.parser.keepAlive, this.keepAliveMs);
+    this.events.onEnd();
   }
 
   data(chunk: Buffer): void {
@@ -77,13 +87,6 @@ class Running implements Exchange {
 
   abort(code: string): void {
     if (!this.finished) this.fail(code);
-  }
-
-  private end(): void {
-    this.finished = true;
-    this.conn.current = undefined;
-    this.pool.release(this.conn, this.parser.keepAlive, this.keepAliveMs);
-    this.events.onEnd();
   }
 
   private fail(code: string): void {

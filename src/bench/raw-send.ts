@@ -4,7 +4,7 @@ import { usageError } from '../core/errors.js';
 import { createStreamReader, isComplete, type StreamReader } from '../core/stream-reader.js';
 import type { Assembled, ChatRequest } from '../core/types.js';
 import { normalizeUsage } from '../core/usage.js';
-import type { Pools, Exchange } from './http1-pool.js';
+import type { Exchange, ExchangeEvents, Pool, Pools } from './http1-pool.js';
 import { SIM_HEADER, type Outcome, type Send } from './send.js';
 
 // The load driver's request: pre-built bytes on a shared keep-alive connection, the reply read
@@ -35,7 +35,7 @@ const MAX_ERROR_BODY = 1 << 20;
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'reset']);
 
 
-interface InFlight { exchange: Exchange; start: number; last: number; timeoutMs: number; idleMs: number; connectMs: number }
+interface InFlight { readonly exchange: Exchange; readonly start: number; last: number; timeoutMs: number; idleMs: number; readonly connectMs: number }
 
 // One sweep for every request in flight: a timer per request would cost more than the request.
 const inFlight = new Set<InFlight>();
@@ -93,99 +93,141 @@ export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
     return b;
   };
 
+  const ctx: CallContext = { pool, timeoutMs: o.timeoutMs, idleMs: o.idleTimeoutMs, connectMs: o.connectTimeoutMs, stream: o.stream, mine };
   return (req) => new Promise<Outcome>((resolve) => {
     const request = encode(req);
     if (o.signal?.aborted) return resolve({ ok: false, status: 0, code: 'aborted', start: performance.now() });
-    const start = performance.now();
-    const out: Outcome = { ok: false, status: 0, start };
-    let reader: StreamReader | undefined;
-    let parts: Buffer[] | undefined;
-    let size = 0;
-    let settled = false;
-    const f: InFlight = { exchange: undefined as unknown as Exchange, start, last: start, timeoutMs: o.timeoutMs, idleMs: o.idleTimeoutMs, connectMs: o.connectTimeoutMs };
-
-    // The exchange is watched until its connection is free again, even after the reply settled.
-    const over = () => {
-      inFlight.delete(f);
-      mine.delete(f);
-    };
-    const settle = (state?: Assembled, code?: string) => {
-      if (settled) return;
-      settled = true;
-      out.e2e ??= performance.now() - start;
-      if (code) out.code = code;
-      else if (state?.error) out.code = 'stream_error';
-      else if (state && !isComplete(state)) out.code = 'truncated';
-      else if (state) {
-        out.ok = true;
-        const usage = normalizeUsage(state.usage);
-        if (usage) return resolve({ ...out, outputTokens: usage.completionTokens });
-        return void import('../core/tokens.js').then(({ countTokens }) => countTokens(state.content + state.reasoning)).then(
-          (n) => resolve({ ...out, outputTokens: n, tokensEstimated: true }),
-          () => resolve({ ...out, tokensEstimated: true }));
-      }
-      resolve(out);
-    };
-
-    f.exchange = pool.send(request, {
-      onHead(status, headers) {
-        const now = performance.now();
-        f.last = now;
-        out.ttfb = now - start;
-        out.status = status;
-        out.simulated = headers[SIM_HEADER] !== undefined;
-        if (status >= 200 && status < 300 && o.stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
-          const chunks: number[] = [];
-          out.chunks = chunks;
-          reader = createStreamReader({
-            onDelta: (d) => {
-              if (d.kind === 'tool_call') return;
-              const at = performance.now() - start;
-              out.ttft ??= at;
-              chunks.push(at);
-            },
-          });
-        } else {
-          parts = [];
-        }
-      },
-      onBody(chunk) {
-        f.last = performance.now();
-        if (reader) {
-          reader.push(chunk);
-          // [DONE] or an error event ends the reply; the rest of the body only keeps the connection usable.
-          if (reader.stopped && !settled) {
-            settle(reader.end());
-            // A server that keeps the body open after [DONE] gets a second to end it, then loses the connection.
-            f.timeoutMs = performance.now() - start + 1000;
-            f.idleMs = 0;
-          }
-        } else if (size < MAX_ERROR_BODY || out.status < 300) {
-          parts!.push(chunk);
-          size += chunk.length;
-        }
-      },
-      onEnd() {
-        over();
-        if (reader) return settled ? undefined : settle(reader.end());
-        if (out.status < 200 || out.status >= 300) return settle(undefined, String(out.status));
-        const text = Buffer.concat(parts!).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return settle(undefined, 'truncated'); // a JSON reply cut short
-        }
-        out.ttft = performance.now() - start;
-        settle(assembleCompletion(body));
-      },
-      onError(code) {
-        over();
-        if (reader && !settled) reader.end();
-        settle(undefined, RESET.has(code) ? 'reset' : code);
-      },
-    });
-    watch(f);
-    mine.add(f);
+    new Call(ctx, request, resolve);
   });
+}
+
+interface CallContext {
+  pool: Pool;
+  timeoutMs: number;
+  idleMs: number;
+  connectMs: number;
+  stream: boolean;
+  mine: Set<InFlight>;
+}
+
+/** One request in flight: its own listener for the exchange (a class, so no closures per request). */
+class Call implements ExchangeEvents, InFlight {
+  readonly start = performance.now();
+  last: number;
+  timeoutMs: number;
+  idleMs: number;
+  readonly connectMs: number;
+  readonly exchange: Exchange;
+  private readonly out: Outcome;
+  private reader: StreamReader | undefined;
+  private parts: Buffer[] | undefined;
+  private size = 0;
+  private settled = false;
+
+  constructor(private readonly ctx: CallContext, request: Buffer, private readonly resolve: (o: Outcome) => void) {
+    this.last = this.start;
+    this.timeoutMs = ctx.timeoutMs;
+    this.idleMs = ctx.idleMs;
+    this.connectMs = ctx.connectMs;
+    this.out = { ok: false, status: 0, start: this.start };
+    this.exchange = ctx.pool.send(request, this);
+    watch(this);
+    ctx.mine.add(this);
+  }
+
+  onHead(status: number, headers: Record<string, string>): void {
+    const now = performance.now();
+    const out = this.out;
+    this.last = now;
+    out.ttfb = now - this.start;
+    out.status = status;
+    out.simulated = headers[SIM_HEADER] !== undefined;
+    if (status >= 200 && status < 300 && this.ctx.stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
+      const chunks: number[] = [];
+      const start = this.start;
+      out.chunks = chunks;
+      this.reader = createStreamReader({
+        onDelta: (d) => {
+          if (d.kind === 'tool_call') return;
+          const at = performance.now() - start;
+          out.ttft ??= at;
+          chunks.push(at);
+        },
+      });
+    } else {
+      this.parts = [];
+    }
+  }
+
+  onBody(chunk: Buffer): void {
+    this.last = performance.now();
+    const reader = this.reader;
+    if (reader) {
+      reader.push(chunk);
+      // [DONE] or an error event ends the reply; the rest of the body only keeps the connection usable.
+      if (reader.stopped && !this.settled) {
+        this.settle(reader.end());
+        // A server that keeps the body open after [DONE] gets a second to end it, then loses the connection.
+        this.timeoutMs = this.last - this.start + 1000;
+        this.idleMs = 0;
+      }
+    } else if (this.size < MAX_ERROR_BODY || this.out.status < 300) {
+      this.parts!.push(chunk);
+      this.size += chunk.length;
+    }
+  }
+
+  onEnd(): void {
+    this.over();
+    if (this.reader) {
+      if (!this.settled) this.settle(this.reader.end());
+      return;
+    }
+    const status = this.out.status;
+    if (status < 200 || status >= 300) return this.settle(undefined, String(status));
+    const parts = this.parts!;
+    const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return this.settle(undefined, 'truncated'); // a JSON reply cut short
+    }
+    this.out.ttft = performance.now() - this.start;
+    this.settle(assembleCompletion(body));
+  }
+
+  onError(code: string): void {
+    this.over();
+    if (this.reader && !this.settled) this.reader.end();
+    this.settle(undefined, RESET.has(code) ? 'reset' : code);
+  }
+
+  /** The exchange is watched until its connection is free again, even after the reply settled. */
+  private over(): void {
+    inFlight.delete(this);
+    this.ctx.mine.delete(this);
+  }
+
+  private settle(state?: Assembled, code?: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    const out = this.out;
+    out.e2e ??= performance.now() - this.start;
+    if (code) out.code = code;
+    else if (state?.error) out.code = 'stream_error';
+    else if (state && !isComplete(state)) out.code = 'truncated';
+    else if (state) {
+      out.ok = true;
+      const usage = normalizeUsage(state.usage);
+      if (usage) {
+        out.outputTokens = usage.completionTokens;
+        return this.resolve(out);
+      }
+      out.tokensEstimated = true;
+      return void import('../core/tokens.js').then(({ countTokens }) => countTokens(state.content + state.reasoning)).then(
+        (n) => this.resolve({ ...out, outputTokens: n }), () => this.resolve(out));
+    }
+    this.resolve(out);
+  }
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ChatRequest } from '../core/types.js';
-import { IntervalLogs } from './hlog.js';
+import type { IntervalLogs } from './hlog.js';
 import { RawWriter } from './csv.js';
 import { TargetRecorder, type Sample } from './recorder.js';
 import { runLoad, type LoadPlan } from './scheduler.js';
@@ -42,7 +42,8 @@ const INTERVAL_MS = 1000;
 export async function runBench(o: RunOptions): Promise<RunData> {
   const recorders = o.targets.map(() => new TargetRecorder(o.stream));
   const raw = o.rawPath ? new RawWriter(o.rawPath, o.rawHeader ?? '', o.stream) : undefined;
-  const logs = o.hdrLogDir ? new IntervalLogs(o.hdrLogDir) : undefined;
+  // Loaded only when asked for: the encoder brings pako, base64 and a WebAssembly build along.
+  const logs: IntervalLogs | undefined = o.hdrLogDir ? new (await import('./hlog.js')).IntervalLogs(o.hdrLogDir) : undefined;
   const open = o.plan.mode === 'open';
   let phaseT0 = performance.now();
   let warmup = true;

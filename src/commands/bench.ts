@@ -14,7 +14,8 @@ import { benchSettings, type BenchFlags } from './bench-options.js';
 import { emitReport, finalCheck } from './bench-output.js';
 import { benchProgress } from './bench-progress.js';
 import { publicUrl, resolveTargets, targetFlags } from './bench-targets.js';
-import { setupRequests } from './request-setup.js';
+import { loadConfig } from '../config/load.js';
+import { resolveSettings } from '../config/resolve.js';
 
 // relay bench: flags -> targets and settings -> runBench -> report -> outputs.
 
@@ -22,9 +23,14 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   const s = benchSettings(flags);
   // Each request is one attempt: a retry would hide the error and stretch the latency.
   if (flags.retries !== undefined && flags.retries !== '0') io.stderr.write(io.err.warn('relay: warning: bench never retries (each request is measured once); --retries is ignored') + '\n');
-  const setup = await setupRequests({ ...(await targetFlags(flags, io)), retries: '0' }, io, 0);
-  const endpoints = await resolveTargets(flags, setup.settings.endpoints, io);
-  const model = setup.settings.model.value;
+  // Config and settings as every command resolves them; no RelayClient (and no undici) is needed:
+  // the bench drives its own connections (raw-send.ts).
+  const resolvedFlags = await targetFlags(flags, io);
+  const loaded = await loadConfig({ env: io.env, cwd: io.cwd, configPath: flags.config });
+  const st = resolveSettings(resolvedFlags, loaded, io.env);
+  for (const w of st.warnings) io.stderr.write(io.err.warn(`relay: warning: ${w}`) + '\n');
+  const endpoints = await resolveTargets(flags, st.endpoints, io);
+  const model = st.model.value;
   if (!model) throw usageError('bench needs a model: pass --model NAME (relay sim accepts any name)');
   const requests = buildRequests({ model, prompt: flags.prompt, promptsFile: flags.prompts && resolve(io.cwd, flags.prompts), inputTokens: s.inputTokens, maxTokens: s.maxTokens });
 
@@ -32,7 +38,6 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   setMaxListeners(0, controller.signal); // one listener per target
   // One connection pool per origin, shared by all targets: every target gets the same warmed connections.
   const pools = new Pools();
-  const st = setup.settings;
   const targets: BenchTarget[] = endpoints.map((e) => ({
     info: { name: e.name, url: publicUrl(e.baseUrl), region: e.region, via: e.via, simulated: e.simulated === true },
     send: rawSender(e, {
@@ -54,9 +59,9 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     rate: s.rate,
     arrival: s.mode === 'open' ? s.arrival : undefined,
     warmup: s.warmup,
-    timeoutS: setup.settings.timeoutMs.value / 1000,
+    timeoutS: st.timeoutMs.value / 1000,
     headerNames: [...new Set(endpoints.flatMap((e) => Object.keys(e.headers)))],
-    configFile: setup.settings.configFile,
+    configFile: st.configFile,
   };
 
   const onSigint = () => controller.abort();

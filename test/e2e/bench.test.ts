@@ -120,11 +120,10 @@ describe('relay bench', () => {
       for (const m of ['ttfb', 'ttft', 'e2e'] as const) expect(target.metrics[m], `${target.name} ${m}`).toEqual(summaryFromRows(mine, m));
     }
     expect(merged.stderr).toMatch(/merged from 2 runs/);
-    // One folder (or the parent of both) merged: the same figures as the run itself reported.
+    // One folder merged alone: the same figures as the run itself reported.
     const alone = JSON.parse((await runRelay(['bench', 'merge', file('logs/one'), '--json'])).stdout);
     expect(alone.targets).toEqual(JSON.parse(one.stdout).targets);
     expect(alone.pairs).toEqual(JSON.parse(one.stdout).pairs);
-    expect(JSON.parse((await runRelay(['bench', 'merge', file('logs'), '--json'])).stdout).targets).toEqual(doc.targets);
   });
 
   it('open loop: a server stall shows in the response time, every scheduled request is counted', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bucketsOf, decodeHistogram, encodeHistogram, HIGHEST, newHistogram, record, sameBuckets, summarize, valueAt, valueAtRank,
-} from '../../src/bench/hdr.js';
+import { bucketsOf, HIGHEST, newHistogram, record, sameBuckets, summarize, valueAt, valueAtRank } from '../../src/bench/hdr.js';
+import { decodeHistogram, encodeHistogram } from '../../src/bench/hlog.js';
 import { Rng } from '../../src/bench/random.js';
 
 // Percentile maths against data whose exact percentiles are known (nearest rank: the smallest
