@@ -1,5 +1,4 @@
-import hdr from 'hdr-histogram-js';
-import type { Histogram } from 'hdr-histogram-js';
+import { LatencyHistogram } from './latency.js';
 import { Spend } from './pricing.js';
 import type { OutputRecord } from './records.js';
 
@@ -24,11 +23,6 @@ export interface BatchSummary {
   stoppedBy: 'interrupt' | 'max-cost' | null;
 }
 
-function newHistogram(): Histogram {
-  // Microseconds, 3 significant digits, 1 µs to 10 min (the same scheme as bench, DESIGN 6).
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, autoResize: false, bitBucketSize: 32, useWebAssembly: false });
-}
-
 export class BatchStats {
   total = 0;
   ok = 0;
@@ -41,7 +35,7 @@ export class BatchStats {
   readonly byCode = new Map<string, number>();
   readonly tokens = { prompt: 0, completion: 0, cached: 0, reasoning: 0, estimated: false };
   readonly spend = new Spend();
-  private readonly latency = newHistogram();
+  private readonly latency = new LatencyHistogram();
   private readonly started = performance.now();
   private ended?: number;
 
@@ -69,7 +63,7 @@ export class BatchStats {
       this.tokens.reasoning += m.tokens.reasoningTokens;
       if (m.tokens.estimated) this.tokens.estimated = true;
     }
-    if (ok && m.latency_ms !== null) this.latency.recordValue(Math.min(600_000_000, Math.max(1, Math.round(m.latency_ms * 1000))));
+    if (ok && m.latency_ms !== null) this.latency.record(m.latency_ms);
   }
 
   /** Every HTTP attempt sent, as it happens (rates count these, not lines). */
@@ -88,7 +82,7 @@ export class BatchStats {
   summary(notRun: number, stoppedBy: BatchSummary['stoppedBy']): BatchSummary {
     const wall = this.elapsedMs();
     const perMin = (n: number) => (wall > 0 ? Math.round((n / wall) * 60_000 * 10) / 10 : 0);
-    const at = (p: number) => (this.latency.totalCount ? Math.round(this.latency.getValueAtPercentile(p) / 100) / 10 : null);
+    const at = (p: number) => { const v = this.latency.percentile(p); return v === null ? null : Math.round(v * 10) / 10; };
     const byCode: Record<string, number> = {};
     for (const [k, v] of [...this.byCode].sort((a, b) => b[1] - a[1])) byCode[k] = v;
     return {
@@ -99,7 +93,7 @@ export class BatchStats {
       tokens: { ...this.tokens },
       cost: this.spend.usd(),
       costUnpricedLines: this.spend.unpricedLines,
-      latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: this.latency.totalCount ? Math.round(this.latency.maxValue / 100) / 10 : null },
+      latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: this.latency.count ? Math.round(this.latency.max * 10) / 10 : null },
       wallMs: Math.round(wall),
       achieved: { requestsPerMin: perMin(this.requests), tokensPerMin: perMin(this.tokens.prompt + this.tokens.completion) },
       interrupted: stoppedBy === 'interrupt',

@@ -14,7 +14,7 @@ export interface OpenedInput {
   cleanup(): void;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 256 * 1024;
 
 export async function openInput(input: string, io: Io): Promise<OpenedInput> {
   if (input === '-') {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Style } from '../output/style.js';
-import { CsvFile } from '../output/csv.js';
+import type { CsvFile } from '../output/csv.js';
 import { formatDuration } from '../output/progress.js';
 import { formatUsd } from '../cost/money.js';
 import { fromNumber, type Rational } from '../cost/rational.js';
@@ -68,8 +68,10 @@ export function reportRow(rec: OutputRecord, ok: boolean): Array<string | number
   ];
 }
 
-export function openReport(path: string): CsvFile {
-  return new CsvFile(path, REPORT_HEADER);
+/** csv-stringify is loaded only when a report is asked for. */
+export async function openReport(path: string): Promise<CsvFile> {
+  const { CsvFile: Csv } = await import('../output/csv.js');
+  return new Csv(path, REPORT_HEADER);
 }
 
 export interface DryRunRow extends ModelEstimate {

@@ -53,7 +53,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
   const chatter = setup!.chatter();
   const sink: LineSink = opts.output ? new FileSink(opts.output, opts.overwrite ? 'truncate' : 'append') : new StreamSink(io.stdout);
   const errorSink = opts.errors ? new FileSink(opts.errors, 'truncate') : undefined;
-  const report = opts.report ? openReport(opts.report) : undefined;
+  const report = opts.report ? await openReport(opts.report) : undefined;
   const runner = new BatchRunner({
     source, scan, defaults, sender: chatter,
     endpointKey: setup!.settings.endpoints.map((e) => e.baseUrl).join(' '),

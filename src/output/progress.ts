@@ -1,5 +1,8 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Io } from '../cli/io.js';
+
+// cli-progress costs a process ~6 MB: loaded only when a bar is drawn.
+const requireCjs = createRequire(import.meta.url);
 
 // Progress for long runs (batch, bench), on stderr only (CONVENTIONS 4, 6): a cli-progress bar when
 // stderr is a terminal; otherwise one status line every `intervalMs` (10 s), so a log file or CI
@@ -66,6 +69,7 @@ export function createProgress(io: Pick<Io, 'stderr'>, opts: ProgressOptions = {
 }
 
 function terminalBar(stream: NodeJS.WritableStream, state: State): Progress {
+  const cliProgress = requireCjs('cli-progress') as typeof import('cli-progress');
   const multi = new cliProgress.MultiBar({
     stream: stream as NodeJS.WriteStream,
     format: state.total ? '{bar} {percentage}% {value}/{total} | {status} | ETA {eta}' : '{value} done | {status}',

@@ -69,3 +69,25 @@ describe('createProgress', () => {
     expect(s.text()).toContain('ok 3 failed 0');
   });
 });
+
+describe('LatencyHistogram (summary percentiles within 1%)', () => {
+  it.each([
+    // values, percentile, exact answer
+    [Array.from({ length: 1000 }, (_, i) => i + 1), 50, 500],
+    [Array.from({ length: 1000 }, (_, i) => i + 1), 99, 990],
+    [Array.from({ length: 100 }, (_, i) => (i < 95 ? 10 : 2000)), 95, 10],
+    [Array.from({ length: 100 }, (_, i) => (i < 95 ? 10 : 2000)), 99, 2000],
+    [[0.004, 0.5, 3_600_000], 100, 3_600_000],
+  ])('%#: p%s is within 1%% of %s', async (values, p, exact) => {
+    const { LatencyHistogram } = await import('../../src/batch/latency.js');
+    const h = new LatencyHistogram();
+    for (const v of values) h.record(v);
+    const got = h.percentile(p)!;
+    expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(0.01);
+  });
+
+  it('is empty until something is recorded', async () => {
+    const { LatencyHistogram } = await import('../../src/batch/latency.js');
+    expect(new LatencyHistogram().percentile(50)).toBeNull();
+  });
+});

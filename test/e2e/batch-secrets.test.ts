@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { spawnSim, type SpawnedSim } from '../helpers/sim.js';
+import { runRelay } from '../helpers/relay.js';
+import { prompts, readOut, tempDir, writeJsonl } from '../helpers/batch.js';
+
+// The API key must appear in no output line, report, summary, cache file or message, --debug
+// included, even when a server echoes it back in an error body.
+
+const KEY = 'sk-test-SECRET-abc123xyz789';
+let sim: SpawnedSim;
+let echo: Server;
+let echoUrl: string;
+beforeAll(async () => {
+  sim = await spawnSim(['--api-key', KEY, '--faults', '500=0.2', '--seed', '3']);
+  echo = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error', code: 'invalid_api_key' } }));
+    });
+  });
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}/v1`;
+});
+afterAll(async () => {
+  await sim?.stop();
+  await new Promise((r) => echo?.close(r));
+});
+
+function everyFile(dir: string): string[] {
+  return readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))).filter((f) => statSync(f).isFile());
+}
+
+it('the key is in no output line, report, summary, cache file or message, with --debug', async () => {
+  const dir = tempDir();
+  const input = writeJsonl(join(dir, 'in.jsonl'), [...prompts(30), { id: 'bad', prompt: 1 }]);
+  const r = await runRelay(['batch', input, '-o', join(dir, 'out.jsonl'), '--errors', join(dir, 'err.jsonl'), '--report', join(dir, 'r.csv'),
+    '--summary-json', join(dir, 's.json'), '--cache', join(dir, 'cache'), '--base-url', sim.url, '-m', 'gpt-4.1-mini', '--debug', '--retries', '1'],
+  { env: { RELAY_API_KEY: KEY } });
+  expect(r.stderr).toMatch(/\[debug\] POST/);
+  expect(readOut(join(dir, 'out.jsonl'))).toHaveLength(31);
+  const files = everyFile(dir);
+  expect(files.some((f) => f.includes(`${join('cache', '')}`))).toBe(true);
+  for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toContain(KEY);
+  expect(r.stdout).not.toContain(KEY);
+  expect(r.stderr).not.toContain(KEY);
+  expect(r.stderr).not.toContain('abc123xyz789');
+});
+
+it('a refused key fails the lines with a message naming the variable, never the key, even when the server echoes it', async () => {
+  const dir = tempDir();
+  const input = writeJsonl(join(dir, 'in.jsonl'), prompts(3));
+  const r = await runRelay(['batch', input, '-o', join(dir, 'out.jsonl'), '--base-url', echoUrl, '-m', 'gpt-4.1-mini', '--debug'],
+    { env: { RELAY_API_KEY: KEY } });
+  expect(r.code).toBe(7);
+  const lines = readOut(join(dir, 'out.jsonl'));
+  expect(lines.map((l) => l.error!.code)).toEqual(['auth', 'auth', 'auth']);
+  expect(lines[0]!.error!.message).toMatch(/401 from .*: the key in RELAY_API_KEY was refused/);
+  expect(lines[0]!.response!.status_code).toBe(401);
+  for (const f of everyFile(dir)) expect(readFileSync(f, 'utf8')).not.toContain(KEY);
+  expect(r.stderr).not.toContain(KEY);
+  expect(r.stdout).not.toContain(KEY);
+});
