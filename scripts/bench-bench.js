@@ -144,7 +144,8 @@ async function stall() {
   const sim = await server([RELAY, 'sim', '--port', '0', '--latency', '5ms', '--seed', '1'], 1);
   try {
     const origin = new URL(sim.url).origin;
-    const pending = bench(['--target', `a=${sim.url}`, '--rate', '100', '--duration', `${seconds}s`, '-c', '8', '--warmup', '0', '--seed', '1'], 0);
+    const raw = join(work, 'stall.csv');
+    const pending = bench(['--target', `a=${sim.url}`, '--rate', '100', '--duration', `${seconds}s`, '-c', '8', '--warmup', '0', '--seed', '1', '--raw', raw], 0);
     const half = (seconds * 100) / 2;
     for (let i = 0; i < 2000; i++) { // wait until half the requests were served, then stall the server
       const s = await (await fetch(`${origin}/__sim/stats`)).json();
@@ -156,8 +157,11 @@ async function stall() {
     const t = doc.targets[0];
     const m = t.metrics;
     console.log(`scheduled ${seconds * 100}, sent ${doc.load.sent}, measured ${t.requests}, response-time samples ${m.responseTime.count}, errors ${t.errors}, held by the cap ${doc.load.delayedByCap}`);
-    console.log(`response time (from the schedule): p50 ${f(m.responseTime.p50)} ms, p99 ${f(m.responseTime.p99)} ms, max ${f(m.responseTime.max)} ms`);
-    console.log(`service time (E2E from the send):  p50 ${f(m.e2e.p50)} ms, p99 ${f(m.e2e.p99)} ms, max ${f(m.e2e.max)} ms`);
+    const rows = readFileSync(raw, 'utf8').split('\n').filter((l) => /^measure,/.test(l)).map((l) => l.split(','));
+    const over = (pick) => rows.filter((c) => pick(c) > 500).length;
+    const line = (name, s, n) => console.log(`${name} p50 ${f(s.p50)} ms, p90 ${f(s.p90)}, p95 ${f(s.p95)}, p99 ${f(s.p99)}, max ${f(s.max)}; ${n} of ${rows.length} requests over 500 ms`);
+    line('response time (from the schedule):', m.responseTime, over((c) => Number(c[4]) - Number(c[3]) + Number(c[7])));
+    line('service time (E2E from the send):  ', m.e2e, over((c) => Number(c[7])));
   } finally {
     sim.stop();
   }

@@ -43,6 +43,8 @@ export function comparisonTables(r: BenchReport, style: Style): string {
     }
     if (sim) out += style.dim('  * simulated endpoints (relay sim): these numbers describe the simulator, not a provider') + '\n';
   }
+  const few = r.targets.filter((t) => t.ok > 0 && t.ok < 100).map((t) => t.name);
+  if (few.length) out += style.dim(`  p99 of fewer than 100 requests is close to their maximum (${few.join(', ')}): use -n 100 or more for a steady p99`) + '\n';
   return out;
 }
 
