@@ -159,7 +159,8 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
         response: { status_code: result.status, request_id: result.requestId ?? null, body },
         error: null,
         relay: {
-          line: item.lineNo, attempts: result.attempts, attempt_log: log, latency_ms: round1(result.timings.e2e),
+          // One clean attempt is said by attempts/latency/status; the log lists retries and failovers.
+          line: item.lineNo, attempts: result.attempts, ...(log.length > 1 ? { attempt_log: log } : {}), latency_ms: round1(result.timings.e2e),
           endpoint: result.endpoint, model, tokens: usage, cost: usd(cost),
           ...(unknown ? { unknown_outcome_attempts: unknown } : {}),
           cached: false, deduplicated: false,

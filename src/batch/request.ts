@@ -58,17 +58,23 @@ function checkMessages(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Fills defaults into `body` itself: it is a freshly parsed object that nothing else holds. */
 function withDefaults(body: Record<string, unknown>, d: LineDefaults): ChatRequest {
-  const req = { ...body } as ChatRequest;
-  delete req.stream;
-  delete req.stream_options;
+  const req = body as ChatRequest;
+  if (req.stream !== undefined) delete req.stream;
+  if (req.stream_options !== undefined) delete req.stream_options;
   if (req.model === undefined && d.model !== undefined) req.model = d.model;
-  if (d.system !== undefined && !req.messages.some((m) => m.role === 'system' || m.role === 'developer')) {
+  if (d.system !== undefined && !hasSystem(req.messages)) {
     req.messages = [{ role: 'system', content: d.system }, ...req.messages];
   }
   if (req.temperature === undefined && d.temperature !== undefined) req.temperature = d.temperature;
   if (req.max_tokens === undefined && req.max_completion_tokens === undefined && d.maxTokens !== undefined) req.max_tokens = d.maxTokens;
   return req;
+}
+
+function hasSystem(messages: ChatMessage[]): boolean {
+  for (const m of messages) if (m.role === 'system' || m.role === 'developer') return true;
+  return false;
 }
 
 function finish(lineNo: number, id: string, format: BatchItem['format'], body: Record<string, unknown>, d: LineDefaults): BatchItem {

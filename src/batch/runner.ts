@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import type { RetryInfo } from '../core/client.js';
 import { redact } from '../core/redact.js';
 import type { RateLimiter } from '../limit/limiter.js';
@@ -53,7 +52,9 @@ interface Group { remaining: number; byKey: Map<string, Promise<LineResult>> }
 export class BatchRunner extends EventEmitter {
   readonly stats = new BatchStats();
   private readonly queue: AdmissionQueue;
-  private readonly limit: ReturnType<typeof pLimit>;
+  /** Lines started and not finished, and how many may be (the pace can lower it, see line.ts). */
+  private active = 0;
+  private allowed: number;
   private readonly flights = new Set<Flight>();
   private readonly groups = new Map<number, Group>();
   private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null }>;
@@ -64,7 +65,7 @@ export class BatchRunner extends EventEmitter {
   constructor(private readonly o: RunnerOptions) {
     super();
     this.queue = new AdmissionQueue(o.limiter, o.clock ?? systemClock);
-    this.limit = pLimit(Math.max(1, o.concurrency));
+    this.allowed = Math.max(1, o.concurrency);
     if (o.orderedWindow) this.window = new ReorderWindow(o.orderedWindow, (x) => this.write(x.rec, x.ok, x.cost));
     this.stats.total = o.scan.lines;
   }
@@ -113,13 +114,15 @@ export class BatchRunner extends EventEmitter {
             if (item.request) this.countCopy(item);
             continue;
           }
-          while (this.limit.activeCount + this.limit.pendingCount >= this.limit.concurrency && !this.stopping) {
-            await new Promise<void>((r) => (this.wake = r));
-          }
+          // Concurrency: the scheduler itself waits for a free slot (-c, lowered by the pace after
+          // 429s), so at most `allowed` lines are in progress and the file is never read ahead.
+          while (this.active >= this.allowed && !this.stopping) await new Promise<void>((r) => (this.wake = r));
           if (this.stopping) break outer;
           const mine = seq++;
           if (this.window) await this.window.room(mine);
-          const p = this.limit(() => this.process(item, mine)).finally(() => {
+          this.active++;
+          const p: Promise<void> = this.process(item, mine).finally(() => {
+            this.active--;
             running.delete(p);
             this.wake?.();
           });
@@ -200,8 +203,7 @@ export class BatchRunner extends EventEmitter {
         },
         onWarning: (m: string) => this.emit('warning', m),
         onPace: () => {
-          const c = Math.max(1, Math.round(o.concurrency * o.limiter.pace));
-          if (this.limit.concurrency !== c) this.limit.concurrency = c;
+          this.allowed = Math.max(1, Math.round(o.concurrency * o.limiter.pace));
         },
       }, flight);
       if (res.ok && res.record && o.cache) {

@@ -153,3 +153,18 @@ describe('BatchRunner', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });
+
+describe('DiskCache', () => {
+  it('--cache-ttl: an entry older than the TTL is a miss and its file is removed', () => {
+    let now = 1_000_000;
+    const dir = mkdtempSync(join(tmpdir(), 'relay-ttl-'));
+    const cache = new DiskCache(dir, 60_000, () => now);
+    const entry = { endpoint: 'e', model: 'm', response: { status_code: 200, request_id: null, body: { ok: 1 } }, usage: null };
+    cache.put('ab12', entry);
+    now += 59_000;
+    expect(cache.get('ab12')?.response.body).toEqual({ ok: 1 });
+    now += 2_000;
+    expect(cache.get('ab12')).toBeUndefined();
+    expect(readdirSync(join(dir, 'ab'))).toEqual([]);
+  });
+});
