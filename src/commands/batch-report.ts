@@ -25,7 +25,11 @@ export function progressStatus(stats: BatchStats): string {
   const rps = s > 0 ? stats.requests / s : 0;
   const tps = s > 0 ? (stats.tokens.prompt + stats.tokens.completion) / s : 0;
   const spend = stats.spend.pricedLines ? ` | ${money(usdRational(stats.spend.total))}` : '';
-  return `ok ${n(stats.ok)} failed ${n(stats.failed)} | ${rps.toFixed(1)} req/s ${Math.round(tps)} tok/s${spend}`;
+  return `ok ${n(stats.ok)} failed ${n(stats.failed)} | ${rps < 100 ? rps.toFixed(1) : n(Math.round(rps))} req/s ${compact(tps)} tok/s${spend}`;
+}
+
+function compact(v: number): string {
+  return v >= 10_000 ? `${(v / 1000).toFixed(0)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v));
 }
 
 export function summaryText(s: BatchSummary, style: Style): string {

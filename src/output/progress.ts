@@ -72,16 +72,17 @@ function terminalBar(stream: NodeJS.WritableStream, state: State): Progress {
   const cliProgress = requireCjs('cli-progress') as typeof import('cli-progress');
   const multi = new cliProgress.MultiBar({
     stream: stream as NodeJS.WriteStream,
-    format: state.total ? '{bar} {percentage}% {value}/{total} | {status} | ETA {eta}' : '{value} done | {status}',
+    // ETA before the status: a narrow terminal cuts the end of the line, and the ETA matters more.
+    format: state.total ? '{bar} {percentage}% {value}/{total} ETA {etaText} | {status}' : '{value} done | {status}',
     hideCursor: true,
     clearOnComplete: false,
     stopOnComplete: false,
     fps: 8,
-    barsize: 24,
+    barsize: 20,
     autopadding: true,
   }, cliProgress.Presets.shades_classic);
-  const bar = multi.create(state.total ?? 0, 0, { status: '', eta: '?' });
-  const draw = () => bar.update(state.done, { status: state.text(), eta: state.eta() });
+  const bar = multi.create(state.total ?? 0, 0, { status: '', etaText: '?' });
+  const draw = () => bar.update(state.done, { status: state.text(), etaText: state.eta() });
   const timer = setInterval(draw, 250);
   timer.unref();
   let stopped = false;
