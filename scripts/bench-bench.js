@@ -168,26 +168,40 @@ async function stall() {
 }
 
 async function speed() {
-  console.log(`\n## Driver speed: non-streaming, zero-delay endpoint, 50 connections, ${SPEED_S} s each; driver on one core${TASKSET ? ' (taskset)' : ''}`);
+  const rounds = QUICK ? 1 : 3;
+  console.log(`\n## Driver speed: non-streaming, zero-delay endpoint, 50 connections, ${SPEED_S} s per run, tools alternated over ${rounds} round(s) (median); driver on one core${TASKSET ? ' (taskset)' : ''}`);
   const canned = await server([CANNED], 1);
   const sim = await server([RELAY, 'sim', '--port', '0', '--reply-tokens', '1', '--seed', '1'], 1);
   const body = JSON.stringify({ model: 'sim-1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1, stream: false });
   const lua = join(work, 'post.lua');
   writeFileSync(lua, `wrk.method = "POST"\nwrk.body = '${body}'\nwrk.headers["content-type"] = "application/json"\n`);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   try {
     for (const [name, endpoint] of [['canned raw-TCP server', canned.url], ['relay sim', sim.url]]) {
       const url = `${endpoint}/chat/completions`;
-      const relay = (await bench(['--target', `a=${endpoint}`, '--no-stream', '-c', '50', '--duration', `${SPEED_S}s`, '--warmup', '50', '--seed', '1'], 0)).doc.targets[0];
-      const ac = await run(process.execPath, [AUTOCANNON, '-c', '50', '-d', String(SPEED_S), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '--json', url], 0);
-      const acRate = ac.code === 0 ? JSON.parse(ac.stdout).requests.average : NaN;
-      let wrkRate = NaN;
-      if (existsSync(WRK)) {
-        const w = await run(WRK, ['-t1', '-c50', `-d${SPEED_S}s`, '-s', lua, url], 0);
-        wrkRate = Number(/Requests\/sec:\s*([\d.]+)/.exec(w.stdout)?.[1]);
+      const rates = { relay: [], autocannon: [], wrk: [] };
+      const cpu = { relay: [], autocannon: [] }; // µs of CPU per request, startup included: steadier than req/s on a shared machine
+      let errors = 0;
+      for (let r = 0; r < rounds; r++) {
+        const rb = await bench(['--target', `a=${endpoint}`, '--no-stream', '-c', '50', '--duration', `${SPEED_S}s`, '--warmup', '50', '--seed', '1'], 0);
+        const relay = rb.doc.targets[0];
+        rates.relay.push(relay.throughput.requestsPerSec);
+        cpu.relay.push(rb.usage ? (rb.usage.cpuS * 1e6) / (relay.requests + relay.warmup.requests) : NaN);
+        errors += relay.errors;
+        const ac = await run(process.execPath, ['--import', USAGE, AUTOCANNON, '-c', '50', '-d', String(SPEED_S), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '--json', url], 0);
+        const acDoc = ac.code === 0 ? JSON.parse(ac.stdout) : undefined;
+        rates.autocannon.push(acDoc ? acDoc.requests.average : NaN);
+        cpu.autocannon.push(acDoc && ac.usage ? (ac.usage.cpuS * 1e6) / acDoc.requests.total : NaN);
+        if (existsSync(WRK)) {
+          const w = await run(WRK, ['-t1', '-c50', `-d${SPEED_S}s`, '-s', lua, url], 0);
+          rates.wrk.push(Number(/Requests\/sec:\s*([\d.]+)/.exec(w.stdout)?.[1]));
+        }
       }
-      console.log(`${name}: relay bench ${f(relay.throughput.requestsPerSec, 0)} req/s (${relay.errors} errors), autocannon ${f(acRate, 0)} req/s, `
-        + `wrk ${existsSync(WRK) ? `${f(wrkRate, 0)} req/s` : 'skipped (no /usr/bin/wrk: apt-get install -y wrk)'}`);
-      console.log(`  ratio relay/autocannon ${f(relay.throughput.requestsPerSec / acRate)}x, relay/wrk ${existsSync(WRK) ? `${f(relay.throughput.requestsPerSec / wrkRate)}x` : '-'}`);
+      const [rb, ac, wk] = [median(rates.relay), median(rates.autocannon), existsSync(WRK) ? median(rates.wrk) : NaN];
+      console.log(`${name}: relay bench ${f(rb, 0)} req/s (${errors} errors), autocannon ${f(ac, 0)} req/s, `
+        + `wrk ${existsSync(WRK) ? `${f(wk, 0)} req/s` : 'skipped (no /usr/bin/wrk: apt-get install -y wrk)'}; runs: ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`);
+      console.log(`  ratio relay/autocannon ${f(rb / ac)}x, relay/wrk ${existsSync(WRK) ? `${f(rb / wk)}x` : '-'}; `
+        + `CPU per request: relay bench ${f(median(cpu.relay), 1)} µs, autocannon ${f(median(cpu.autocannon), 1)} µs (efficiency ratio ${f(median(cpu.autocannon) / median(cpu.relay))}x)`);
     }
   } finally {
     canned.stop();

@@ -194,6 +194,21 @@ class Call implements ExchangeEvents, InFlight {
       return this.settle(undefined, 'truncated'); // a JSON reply cut short
     }
     this.out.ttft = performance.now() - this.start;
+    // The usual reply (a finish_reason, usage, no error) needs no assembling; anything else goes
+    // through the core's assembler, which knows every shape servers send.
+    const b = body as { error?: unknown; type?: unknown; choices?: Array<{ index?: unknown; finish_reason?: unknown }>; usage?: unknown } | null;
+    const c0 = Array.isArray(b?.choices) ? b!.choices[0] : undefined;
+    if (b && !Array.isArray(b) && b.error === undefined && b.type !== 'error' && c0 && (c0.index === 0 || c0.index === undefined)
+      && typeof c0.finish_reason === 'string' && c0.finish_reason !== '') {
+      const usage = normalizeUsage(b.usage);
+      if (usage) {
+        this.settled = true;
+        this.out.e2e ??= this.out.ttft;
+        this.out.ok = true;
+        this.out.outputTokens = usage.completionTokens;
+        return this.resolve(this.out);
+      }
+    }
     this.settle(assembleCompletion(body));
   }
 
