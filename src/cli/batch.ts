@@ -19,7 +19,7 @@ export function registerBatch(program: Command, act: Act): void {
     .option('--overwrite', 'replace an existing -o file instead of refusing')
     .option('--ordered', 'write results in input order (through a bounded window)')
     .option('--errors <file>', 'also write this run\'s failed lines to FILE')
-    .option('--no-dedup', 'send identical requests once each instead of once per run')
+    .option('--no-dedup', 'send every line, identical ones too (default: identical requests go once per run)')
     .option('--cache <dir>', 'keep successful replies on disk and reuse them (files 0600)')
     .option('--cache-ttl <duration>', 'cache entries older than this are ignored: 30m, 12h, 7d')
     .option('--max-cost <usd>', 'stop scheduling new lines once the spend reaches this (exit 7, resumable)')
