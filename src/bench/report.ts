@@ -52,6 +52,8 @@ export interface BenchReport {
   startedAt: string;
   durationS: number;
   interrupted: boolean;
+  /** Requests in flight when the run was interrupted (not counted as requests or errors). */
+  cutOff?: number;
   mergedFrom?: string[];
   load: LoadSummary;
   definitions: Record<string, string>;
@@ -135,6 +137,7 @@ export function buildReport(run: RunData): BenchReport {
     startedAt: new Date(run.startMs).toISOString(),
     durationS: round(run.durationMs / 1000),
     interrupted: run.interrupted,
+    ...(run.cutOff ? { cutOff: run.cutOff } : {}),
     ...(run.mergedFrom ? { mergedFrom: run.mergedFrom } : {}),
     load: run.load,
     definitions,

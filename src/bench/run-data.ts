@@ -40,6 +40,8 @@ export interface RunData {
   load: LoadSummary;
   targets: TargetData[];
   interrupted: boolean;
+  /** Requests in flight when the run was interrupted: not counted anywhere else. */
+  cutOff?: number;
   /** Present when the data came from `relay bench merge`: the folders read. */
   mergedFrom?: string[];
 }

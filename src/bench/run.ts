@@ -47,6 +47,7 @@ export async function runBench(o: RunOptions): Promise<RunData> {
   const open = o.plan.mode === 'open';
   let phaseT0 = performance.now();
   let warmup = true;
+  let cutOff = 0;
 
   const exec = async (job: { seq: number; target: number; intended: number }): Promise<void> => {
     const target = o.targets[job.target]!;
@@ -57,6 +58,11 @@ export async function runBench(o: RunOptions): Promise<RunData> {
     } catch (e) {
       // A Send is not supposed to throw; if one does, the request still counts (as an error).
       outcome = { ok: false, status: 0, code: `internal:${(e as Error)?.name ?? 'Error'}`, start: performance.now() };
+    }
+    // Cut off by Ctrl-C: neither a success nor the endpoint's failure, so not a sample at all.
+    if (outcome.code === 'aborted' && o.signal?.aborted) {
+      cutOff++;
+      return;
     }
     const sample: Sample = {
       seq: job.seq, target: job.target, warmup: isWarmup, intended: isWarmup ? outcome.start - phaseT0 : job.intended,
@@ -118,5 +124,6 @@ export async function runBench(o: RunOptions): Promise<RunData> {
       histograms: recorders[i]!.totals,
     })),
     interrupted: Boolean(o.signal?.aborted),
+    ...(cutOff ? { cutOff } : {}),
   };
 }

@@ -93,7 +93,7 @@ export function loadLine(r: BenchReport, style: Style): string {
     out += `closed loop: ${l.concurrency} in flight`;
   }
   if (r.mergedFrom) out += `; merged from ${r.mergedFrom.length} run${r.mergedFrom.length === 1 ? '' : 's'}`;
-  if (r.interrupted) out += style.warn('; interrupted: partial results');
+  if (r.interrupted) out += style.warn(`; interrupted: partial results${r.cutOff ? ` (${r.cutOff} requests in flight were cut off and are not counted)` : ''}`);
   out += '\n';
   if (sims.length) out += style.dim(`simulated targets: ${sims.join(', ')}`) + '\n';
   return out;

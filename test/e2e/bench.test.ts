@@ -160,6 +160,31 @@ describe('relay bench', () => {
     expect(slow).toBeLessThanOrEqual(4); // only the requests in flight at the server when it stalled
   });
 
+  it('Ctrl-C: the run stops at once, reports what it measured, exits 130', async () => {
+    const run = startRelay(['bench', t('fast'), '-m', 'sim-1', '--duration', '60s', '-c', '4', '--warmup', '0', '--seed', '6', '--json', '--raw', file('sigint.csv')]);
+    const before = sim.stderr().split('\n').length;
+    await new Promise<void>((resolve) => {
+      const onData = () => {
+        if (sim.stderr().split('\n').length - before >= 20) {
+          sim.proc.stderr!.off('data', onData);
+          resolve();
+        }
+      };
+      sim.proc.stderr!.on('data', onData);
+    });
+    run.proc.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/^relay: interrupted; the results so far were reported$/m);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.interrupted).toBe(true);
+    expect(doc.durationS).toBeLessThan(30);
+    const target = doc.targets[0];
+    expect(target.requests).toBeGreaterThanOrEqual(16);
+    expect(target.errorsByCode).toEqual({}); // cut-off requests are not the endpoint's errors
+    expect(readRaw(file('sigint.csv')).rows).toHaveLength(target.requests);
+  });
+
   it('--regions takes endpoints from the config and labels simulated ones', async () => {
     const cwd = mkdtempSync(join(dir, 'cfg-'));
     writeFileSync(join(cwd, '.relayrc.json'), JSON.stringify({
