@@ -71,9 +71,9 @@ export class ResponseParser {
             this.pending = buf.subarray(i);
             return;
           }
-          const line = buf.toString('latin1', i, end);
+          const from = i;
           i = end + 2;
-          this.line(line);
+          this.line(buf, from, end);
           break;
         }
         case 'data': {
@@ -102,19 +102,31 @@ export class ResponseParser {
     this.events.onEnd();
   }
 
-  private line(line: string): void {
+  /** A CRLF-terminated line of the chunked framing, bytes [from, end) of buf. */
+  private line(buf: Buffer, from: number, end: number): void {
     if (this.state === 'data-crlf') {
-      if (line !== '') throw new HttpParseError('chunk data longer than its size');
+      if (end !== from) throw new HttpParseError('chunk data longer than its size');
       this.state = 'size';
     } else if (this.state === 'size') {
-      const size = parseInt(line.split(';', 1)[0]!.trim(), 16);
-      if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]+$/.test(line.split(';', 1)[0]!.trim())) throw new HttpParseError(`bad chunk size "${line.slice(0, 20)}"`);
+      // Hex digits, then optional whitespace and ;extensions (RFC 9112 7.1.1), read without a string.
+      let size = 0;
+      let k = from;
+      for (; k < end; k++) {
+        const c = buf[k]!;
+        const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+        if (v < 0) break;
+        size = size * 16 + v;
+      }
+      const rest = k < end ? buf[k] : undefined;
+      if (k === from || (rest !== undefined && rest !== 59 && rest !== 32 && rest !== 9) || size > Number.MAX_SAFE_INTEGER) {
+        throw new HttpParseError(`bad chunk size "${buf.toString('latin1', from, Math.min(end, from + 20))}"`);
+      }
       if (size === 0) this.state = 'trailers';
       else {
         this.remaining = size;
         this.state = 'data';
       }
-    } else if (line === '') {
+    } else if (end === from) {
       this.finish(); // end of trailers
     }
   }
