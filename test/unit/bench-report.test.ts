@@ -16,10 +16,10 @@ import { benchSettings, parseDurationMs } from '../../src/commands/bench-options
 import { parseTarget } from '../../src/commands/bench-targets.js';
 import { countTokens } from '../../src/core/tokens.js';
 
-function target(name: string, region: string | undefined, via: 'direct' | 'relay' | undefined, ttft: number[], errors = 0) {
+function target(name: string, region: string | undefined, via: 'direct' | 'relay' | undefined, ttft: number[], errors = 0): RunData['targets'][number] {
   const histograms = newHistogramSet();
   for (const v of ttft) { record(histograms.ttft, v); record(histograms.e2e, v + 100); }
-  const counts = { ...emptyCounts(), requests: ttft.length + errors, ok: ttft.length, errors: errors ? { 429: errors } : {} };
+  const counts = { ...emptyCounts(), requests: ttft.length + errors, ok: ttft.length, errors: errors ? { 429: errors } : ({} as Record<string, number>) };
   return { name, url: `http://127.0.0.1:1/${name}/v1`, region, via, simulated: name.includes('sim'), counts, histograms };
 }
 
