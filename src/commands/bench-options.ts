@@ -35,7 +35,8 @@ export interface BenchSettings {
   rate?: number;
   arrival: 'constant' | 'poisson';
   seed: number;
-  warmup: number;
+  /** Undefined: decided once the number of targets is known (warmupFor). */
+  warmup?: number;
   stream: boolean;
   maxTokens?: number;
   inputTokens?: number;
@@ -88,10 +89,20 @@ export function benchSettings(f: BenchFlags): BenchSettings {
     rate,
     arrival: f.arrival ?? 'constant',
     seed: seed ?? randomSeed(),
-    warmup: int('--warmup', f.warmup, 0) ?? DEFAULTS.warmup,
+    warmup: int('--warmup', f.warmup, 0),
     stream: f.stream !== false,
     maxTokens: int('--max-tokens', f.maxTokens, 1) ?? DEFAULTS.maxTokens,
     inputTokens: int('--input-tokens', f.inputTokens, 1),
     maxErrorRate,
   };
+}
+
+/**
+ * Default warm-up per target: enough requests, sent at the run's concurrency, to open every
+ * connection a closed loop keeps busy (a connection opened during the run would put its handshake
+ * into TTFB). The open loop's needs depend on the server's latency: 2, or --warmup.
+ */
+export function warmupFor(s: BenchSettings, targets: number): number {
+  if (s.warmup !== undefined) return s.warmup;
+  return s.mode === 'closed' ? Math.max(DEFAULTS.warmup, Math.ceil(s.concurrency / Math.max(1, targets))) : DEFAULTS.warmup;
 }

@@ -10,7 +10,7 @@ import { runBench, type BenchTarget } from '../bench/run.js';
 import { Pools } from '../bench/http1-pool.js';
 import { rawSender } from '../bench/raw-send.js';
 import { buildRequests, requestSampler } from '../bench/workload.js';
-import { benchSettings, type BenchFlags } from './bench-options.js';
+import { benchSettings, warmupFor, type BenchFlags } from './bench-options.js';
 import { emitReport, finalCheck } from './bench-output.js';
 import { benchProgress } from './bench-progress.js';
 import { publicUrl, resolveTargets, targetFlags } from './bench-targets.js';
@@ -46,6 +46,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     }),
   }));
 
+  const warmup = warmupFor(s, targets.length);
   const config: Record<string, unknown> = {
     targets: targets.map((t) => t.info),
     model,
@@ -58,7 +59,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     concurrency: s.concurrency,
     rate: s.rate,
     arrival: s.mode === 'open' ? s.arrival : undefined,
-    warmup: s.warmup,
+    warmup,
     timeoutS: st.timeoutMs.value / 1000,
     headerNames: [...new Set(endpoints.flatMap((e) => Object.keys(e.headers)))],
     configFile: st.configFile,
@@ -72,7 +73,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
       targets,
       nextRequest: requestSampler(requests, s.seed),
       plan: { mode: s.mode, perTarget: s.perTarget, durationMs: s.durationMs, concurrency: s.concurrency, rate: s.rate, arrival: s.arrival },
-      warmup: s.warmup,
+      warmup,
       stream: s.stream,
       seed: s.seed,
       config,

@@ -12,7 +12,7 @@ import { comparisonTables } from '../../src/bench/tables.js';
 import { terminalHistograms } from '../../src/bench/termhist.js';
 import { buildRequests, readPrompts, syntheticPrompt } from '../../src/bench/workload.js';
 import { plainStyle } from '../../src/output/style.js';
-import { benchSettings, parseDurationMs } from '../../src/commands/bench-options.js';
+import { benchSettings, parseDurationMs, warmupFor } from '../../src/commands/bench-options.js';
 import { parseTarget } from '../../src/commands/bench-targets.js';
 import { countTokens } from '../../src/core/tokens.js';
 
@@ -112,7 +112,15 @@ describe('options and workload', () => {
 
   it('open loop when a rate is given, with a generous cap; closed loop otherwise', () => {
     expect(benchSettings({ rate: '50', seed: '1' })).toMatchObject({ mode: 'open', rate: 50, concurrency: 1000, perTarget: 100, seed: 1 });
-    expect(benchSettings({ seed: '1' })).toMatchObject({ mode: 'closed', concurrency: 4, perTarget: 100, warmup: 2, stream: true });
+    expect(benchSettings({ seed: '1' })).toMatchObject({ mode: 'closed', concurrency: 4, perTarget: 100, stream: true });
+  });
+
+  it('warm-up opens the connections a closed loop keeps busy, unless --warmup says otherwise', () => {
+    expect(warmupFor(benchSettings({ concurrency: '50' }), 1)).toBe(50);
+    expect(warmupFor(benchSettings({ concurrency: '50' }), 4)).toBe(13);
+    expect(warmupFor(benchSettings({}), 10)).toBe(2);
+    expect(warmupFor(benchSettings({ concurrency: '50', warmup: '0' }), 1)).toBe(0);
+    expect(warmupFor(benchSettings({ rate: '100' }), 1)).toBe(2);
   });
 
   it('--target NAME=URL; REGION-direct / REGION-relay names pair up', () => {
