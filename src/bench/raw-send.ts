@@ -35,27 +35,63 @@ const MAX_ERROR_BODY = 1 << 20;
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'reset']);
 
 
-interface InFlight { readonly exchange: Exchange; readonly start: number; last: number; timeoutMs: number; idleMs: number; readonly connectMs: number }
+interface InFlight {
+  readonly exchange: Exchange;
+  readonly start: number;
+  last: number;
+  timeoutMs: number;
+  idleMs: number;
+  readonly connectMs: number;
+  readonly ctx: CallContext;
+  /** Links of the in-flight list. */
+  prev: InFlight | undefined;
+  next: InFlight | undefined;
+}
 
 // One sweep for every request in flight: a timer per request would cost more than the request.
-const inFlight = new Set<InFlight>();
+// The requests in flight form a doubly linked list through the calls themselves: adding and
+// removing allocate nothing (a Set rehashes as it grows and shrinks, thousands of times a second).
+let head: InFlight | undefined;
+let count = 0;
 let sweeper: NodeJS.Timeout | undefined;
 
 function sweep(): void {
   const now = performance.now();
-  for (const f of inFlight) {
+  for (let f = head; f; ) {
+    const next = f.next; // abort() unlinks f
     if (f.exchange.connecting && now - f.start > f.connectMs) f.exchange.abort('UND_ERR_CONNECT_TIMEOUT');
     else if (now - f.start > f.timeoutMs || (f.idleMs > 0 && now - f.last > f.idleMs)) f.exchange.abort('timeout');
+    f = next;
   }
-  if (inFlight.size === 0 && sweeper) {
+  if (count === 0 && sweeper) {
     clearInterval(sweeper);
     sweeper = undefined;
   }
 }
 
 function watch(f: InFlight): void {
-  inFlight.add(f);
+  f.next = head;
+  if (head) head.prev = f;
+  head = f;
+  count++;
   sweeper ??= setInterval(sweep, Math.max(10, Math.min(100, f.timeoutMs / 10, f.idleMs > 0 ? f.idleMs / 10 : 100))).unref();
+}
+
+function unwatch(f: InFlight): void {
+  if (f.prev) f.prev.next = f.next;
+  else if (head === f) head = f.next;
+  else return; // not in the list (already removed)
+  if (f.next) f.next.prev = f.prev;
+  f.prev = f.next = undefined;
+  count--;
+}
+
+function abortAll(ctx: CallContext): void {
+  for (let f = head; f; ) {
+    const next = f.next;
+    if (f.ctx === ctx) f.exchange.abort('aborted');
+    f = next;
+  }
 }
 
 function headerBlock(endpoint: RawEndpoint, url: URL, o: RawOptions): string {
@@ -77,8 +113,6 @@ export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
   const pool = o.pools.get(url);
   const head = headerBlock(endpoint, url, o);
   const bytes = new WeakMap<ChatRequest, Buffer>();
-  const mine = new Set<InFlight>();
-  o.signal?.addEventListener('abort', () => { for (const f of mine) f.exchange.abort('aborted'); }, { once: true });
 
   const encode = (req: ChatRequest): Buffer => {
     let b = bytes.get(req);
@@ -93,7 +127,8 @@ export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
     return b;
   };
 
-  const ctx: CallContext = { pool, timeoutMs: o.timeoutMs, idleMs: o.idleTimeoutMs, connectMs: o.connectTimeoutMs, stream: o.stream, mine };
+  const ctx: CallContext = { pool, timeoutMs: o.timeoutMs, idleMs: o.idleTimeoutMs, connectMs: o.connectTimeoutMs, stream: o.stream };
+  o.signal?.addEventListener('abort', () => abortAll(ctx), { once: true });
   return (req) => new Promise<Outcome>((resolve) => {
     const request = encode(req);
     if (o.signal?.aborted) return resolve({ ok: false, status: 0, code: 'aborted', start: performance.now() });
@@ -107,7 +142,6 @@ interface CallContext {
   idleMs: number;
   connectMs: number;
   stream: boolean;
-  mine: Set<InFlight>;
 }
 
 /** One request in flight: its own listener for the exchange (a class, so no closures per request). */
@@ -118,13 +152,15 @@ class Call implements ExchangeEvents, InFlight {
   idleMs: number;
   readonly connectMs: number;
   readonly exchange: Exchange;
+  prev: InFlight | undefined;
+  next: InFlight | undefined;
   private readonly out: Outcome;
   private reader: StreamReader | undefined;
   private parts: Buffer[] | undefined;
   private size = 0;
   private settled = false;
 
-  constructor(private readonly ctx: CallContext, request: Buffer, private readonly resolve: (o: Outcome) => void) {
+  constructor(readonly ctx: CallContext, request: Buffer, private readonly resolve: (o: Outcome) => void) {
     this.last = this.start;
     this.timeoutMs = ctx.timeoutMs;
     this.idleMs = ctx.idleMs;
@@ -132,7 +168,6 @@ class Call implements ExchangeEvents, InFlight {
     this.out = { ok: false, status: 0, start: this.start };
     this.exchange = ctx.pool.send(request, this);
     watch(this);
-    ctx.mine.add(this);
   }
 
   onHead(status: number, headers: Record<string, string>): void {
@@ -220,8 +255,7 @@ class Call implements ExchangeEvents, InFlight {
 
   /** The exchange is watched until its connection is free again, even after the reply settled. */
   private over(): void {
-    inFlight.delete(this);
-    this.ctx.mine.delete(this);
+    unwatch(this);
   }
 
   private settle(state?: Assembled, code?: string): void {
