@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { RelayClient } from '../core/client.js';
+import { isRelayError } from '../core/errors.js';
+import type { Router } from '../core/router.js';
 import type { ChatRequest } from '../core/types.js';
 import { normalizeUsage } from '../core/usage.js';
 import { failureCode } from './metrics.js';
@@ -61,5 +63,29 @@ export function clientSender(client: RelayClient, stream: boolean): Send {
       o.tokensEstimated = true;
     }
     return o;
+  };
+}
+
+/**
+ * A whole route as one target: the router picks the endpoint and fails over as it would for any
+ * command. Times count from the first attempt's send, so a failover's cost is in the figures.
+ */
+export function routerSender(router: Router, stream: boolean, retries: number): Send {
+  return async (req, signal) => {
+    const start = performance.now();
+    try {
+      const r = await router.chat(req, { stream, signal, recordChunks: stream, retries });
+      const shift = r.timings.start - start;
+      const at = (v: number | undefined) => (v === undefined ? undefined : v + shift);
+      const usage = normalizeUsage(r.usage);
+      return {
+        ok: true, status: r.status, start, ttfb: at(r.timings.ttfb), ttft: at(r.timings.ttft), e2e: at(r.timings.e2e),
+        chunks: r.timings.chunks?.map((c) => c + shift), outputTokens: usage?.completionTokens ?? r.normalizedUsage.completionTokens,
+        tokensEstimated: !usage, simulated: r.simulated,
+      };
+    } catch (e) {
+      const code = isRelayError(e) ? (e.code === 'interrupted' ? 'aborted' : e.status ? String(e.status) : e.code) : 'unknown';
+      return { ok: false, status: isRelayError(e) ? e.status ?? 0 : 0, code, start, e2e: performance.now() - start };
+    }
   };
 }

@@ -32,6 +32,7 @@ export function registerBench(program: Command, act: Act): void {
     .description('latency benchmark: TTFB, TTFT, ITL, TPOT and E2E percentiles per target, direct vs relay')
     .option('--target <name=url>', 'a target to benchmark (repeatable), e.g. sg-relay=http://127.0.0.1:8080/v1', collect)
     .option('--regions <list>', 'benchmark the config endpoints of these regions, e.g. sg,de')
+    .option('--route <name>', 'benchmark a config route as a whole, beside each of its endpoints alone')
     .option('-n, --requests <n>', 'measured requests per target (default 100)')
     .option('-d, --duration <time>', 'run for this long instead, e.g. 30s, 2m')
     .option('-c, --concurrency <n>', 'closed loop: requests in flight (default 4); open loop: the cap (default 1000)')

@@ -7,6 +7,8 @@ import { randomSeed } from '../bench/random.js';
 export interface BenchFlags extends RequestFlags {
   target?: string[];
   regions?: string;
+  /** A route from the config: benchmarked as a whole beside each of its endpoints. */
+  route?: string;
   requests?: string;
   duration?: string;
   concurrency?: string;

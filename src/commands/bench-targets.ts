@@ -27,8 +27,16 @@ export function parseTarget(spec: string): { name: string; url: string; region?:
 
 /** The flags to hand to setupRequests so its resolution succeeds for these targets. */
 export async function targetFlags(flags: BenchFlags, io: Io): Promise<BenchFlags> {
+  if ([flags.target?.length, flags.regions, flags.route].filter(Boolean).length > 1) throw usageError('give one of --target, --regions or --route');
+  if (flags.route) {
+    const loaded = await loadConfig({ env: io.env, cwd: io.cwd, configPath: flags.config });
+    if (!loaded.config.routes?.[flags.route]) {
+      const known = Object.keys(loaded.config.routes ?? {});
+      throw usageError(`no route "${flags.route}" in the config; ${known.length ? `routes: ${known.join(', ')}` : 'define one under routes: (see relay route --help)'}`);
+    }
+    return { ...flags, endpoint: flags.route, baseUrl: undefined };
+  }
   if (flags.target?.length) {
-    if (flags.regions) throw usageError('give --target or --regions, not both');
     return { ...flags, baseUrl: parseTarget(flags.target[0]!).url, endpoint: undefined };
   }
   if (!flags.regions) return flags;

@@ -9,6 +9,10 @@ import { buildReport, type BenchReport } from '../bench/report.js';
 import { runBench, type BenchTarget } from '../bench/run.js';
 import { Pools } from '../bench/http1-pool.js';
 import { rawSender } from '../bench/raw-send.js';
+import { routerSender } from '../bench/send.js';
+import type { Router } from '../core/router.js';
+import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
+import type { ResolvedEndpoint, ResolvedSettings } from '../config/resolve.js';
 import { buildRequests, requestSampler } from '../bench/workload.js';
 import { benchSettings, warmupFor, type BenchFlags } from './bench-options.js';
 import { emitReport, finalCheck } from './bench-output.js';
@@ -45,6 +49,8 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
       connectTimeoutMs: st.connectTimeoutMs.value, userAgent: `relay/${relayVersion()}`, pools, signal: controller.signal,
     }),
   }));
+
+  const router = flags.route ? await routeTarget(flags.route, endpoints, st, s.stream, targets) : undefined;
 
   const warmup = warmupFor(s, targets.length);
   const config: Record<string, unknown> = {
@@ -87,6 +93,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   } finally {
     process.off('SIGINT', onSigint);
     pools.close();
+    await router?.close();
   }
   if (flags.hdrLog) writeManifest(resolve(io.cwd, flags.hdrLog), run);
   const report = buildReport(run);
@@ -94,4 +101,24 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   if (run.interrupted) throw interrupted('interrupted; the results so far were reported');
   finalCheck(report, s.maxErrorRate);
   return report;
+}
+
+/** --route NAME: the route as one more target beside its endpoints, through the same Router chat uses. */
+async function routeTarget(name: string, endpoints: ResolvedEndpoint[], st: ResolvedSettings, stream: boolean, targets: BenchTarget[]): Promise<Router> {
+  const [{ RelayClient }, { Router }, { DEFAULT_RETRY }] = await Promise.all([
+    import('../core/client.js'), import('../core/router.js'), import('../core/retry.js'),
+  ]);
+  const connect = st.connectTimeoutMs.source === 'default' ? ROUTE_CONNECT_TIMEOUT_MS : st.connectTimeoutMs.value;
+  const clients = endpoints.map((e) => new RelayClient({
+    endpoint: e, timeoutMs: st.timeoutMs.value, connectTimeoutMs: connect, idleTimeoutMs: st.idleTimeoutMs.value,
+    includeUsage: st.includeUsage, userAgent: `relay/${relayVersion()}`,
+  }));
+  const router = new Router(clients, { strategy: st.strategy.value as Strategy, retry: DEFAULT_RETRY, breaker: st.breaker });
+  // Failover only: a backoff wait between rounds would be the route's latency too, but retrying the
+  // same endpoint is not what a route promises, so the budget is one try per endpoint.
+  targets.push({
+    info: { name: `route:${name}`, url: `route ${name} (${endpoints.map((e) => e.name).join(', ')})`, simulated: endpoints.every((e) => e.simulated === true) },
+    send: routerSender(router, stream, endpoints.length - 1),
+  });
+  return router;
 }

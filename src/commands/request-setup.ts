@@ -5,7 +5,7 @@ import type { Io } from '../cli/io.js';
 import { RelayClient, type ChatCallOptions, type ClientOptions } from '../core/client.js';
 import { Router, type Failover } from '../core/router.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
-import type { Strategy } from '../core/strategy.js';
+import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
 import type { ChatRequest, ChatResult } from '../core/types.js';
 import { redact } from '../core/redact.js';
 import { relayVersion } from '../version.js';
@@ -28,8 +28,7 @@ export interface RequestSetup {
   chatter(extra?: Partial<ClientOptions>): Chatter;
 }
 
-/** A dead endpoint in a route should cost little: connects give up after 1 s unless the user says otherwise. */
-export const ROUTE_CONNECT_TIMEOUT_MS = 1_000;
+
 
 export async function setupRequests(flags: RequestFlags & { config?: string; retryUnknown?: boolean }, io: Io, defaultRetries?: number): Promise<RequestSetup> {
   const loaded = await loadConfig({ env: io.env, cwd: io.cwd, configPath: flags.config });

@@ -3,8 +3,8 @@ import type { RequestFlags } from '../cli/request-flags.js';
 import { EXIT, usageError } from '../core/errors.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
 import { Router, type ProbeResult } from '../core/router.js';
-import type { Strategy } from '../core/strategy.js';
-import { ROUTE_CONNECT_TIMEOUT_MS, setupRequests } from './request-setup.js';
+import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
+import { setupRequests } from './request-setup.js';
 
 export async function routeStatus(opts: RequestFlags & { probes?: string; json?: boolean }, io: Io): Promise<number> {
   const probes = Number(opts.probes ?? 3);

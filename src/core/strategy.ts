@@ -14,6 +14,9 @@ export interface Candidate {
   priceUsd?: number;
 }
 
+/** A dead endpoint in a route should cost little: connects give up after 1 s unless the user says otherwise. */
+export const ROUTE_CONNECT_TIMEOUT_MS = 1_000;
+
 /** Share of latency-strategy choices spent on another endpoint, so a recovered one is noticed. */
 export const EXPLORE = 0.05;
 /** Any endpoint not chosen for this many requests is tried once (bounded staleness). */
