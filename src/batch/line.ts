@@ -38,7 +38,8 @@ export interface LineEnv {
   retries: number;
   pricer?: Pricer;
   now(): number;
-  stopping(): boolean;
+  /** Ctrl-C was pressed: no further attempt may start. */
+  interrupted(): boolean;
   onAttempt(): void;
   onRetry(item: BatchItem, info: RetryInfo): void;
   onWarning(message: string): void;
@@ -102,7 +103,7 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     retries: env.retries,
     beforeAttempt: async () => {
       flight.waiting = true;
-      if (env.stopping()) throw interrupted('stopped before sending (Ctrl-C)');
+      if (env.interrupted()) throw interrupted('stopped before sending (Ctrl-C)');
       try {
         ticket = await env.queue.acquire(reserve, flight.controller.signal);
       } catch {
@@ -130,7 +131,7 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
       const entry = log[log.length - 1];
       if (entry) entry.wait_ms = Math.round(info.delayMs);
       flight.waiting = true;
-      if (env.stopping()) flight.controller.abort(new Error('SIGINT'));
+      if (env.interrupted()) flight.controller.abort(new Error('SIGINT'));
       env.onRetry(item, info);
     },
   };

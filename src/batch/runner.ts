@@ -58,7 +58,10 @@ export class BatchRunner extends EventEmitter {
   private readonly flights = new Set<Flight>();
   private readonly groups = new Map<number, Group>();
   private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null }>;
+  /** No new lines are scheduled (Ctrl-C or --max-cost). */
   private stopping = false;
+  /** Ctrl-C: lines that are only waiting are cancelled, and none sends another attempt. */
+  private interrupting = false;
   private stoppedBy: BatchSummary['stoppedBy'] = null;
   private wake?: () => void;
 
@@ -82,10 +85,16 @@ export class BatchRunner extends EventEmitter {
   }
 
   /** Ctrl-C: schedule nothing more; cancel lines that are only waiting. */
-  stop(reason: BatchSummary['stoppedBy'] = 'interrupt'): void {
+  stop(): void {
+    this.stopScheduling('interrupt');
+    this.interrupting = true;
+    for (const f of this.flights) if (f.waiting) f.controller.abort(new Error('SIGINT'));
+  }
+
+  /** --max-cost reached (or Ctrl-C): start no new line; lines already started go on. */
+  private stopScheduling(reason: BatchSummary['stoppedBy']): void {
     if (!this.stopping) this.stoppedBy = reason;
     this.stopping = true;
-    for (const f of this.flights) if (f.waiting) f.controller.abort(new Error('SIGINT'));
     this.wake?.();
   }
 
@@ -105,7 +114,7 @@ export class BatchRunner extends EventEmitter {
         for (const line of batch) {
           if (this.stopping) break outer;
           if (o.maxCost && this.stats.spend.reached(o.maxCost)) {
-            this.stop('max-cost');
+            this.stopScheduling('max-cost');
             break outer;
           }
           const item = parseLine(line, o.defaults);
@@ -195,7 +204,7 @@ export class BatchRunner extends EventEmitter {
       const res = await runLine(item, recordId, {
         sender: o.sender, queue: this.queue, tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
         now: () => (o.clock ?? systemClock).now(),
-        stopping: () => this.stopping,
+        interrupted: () => this.interrupting,
         onAttempt: () => this.stats.attempt(),
         onRetry: (it: BatchItem, info: RetryInfo) => {
           this.stats.retries++;
