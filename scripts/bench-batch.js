@@ -75,9 +75,10 @@ function relayBatch(dir, args) {
 
 function cannon(url, amount, connections) {
   const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Question 7: what is 7 plus one? Answer briefly.' }], max_tokens: 16, stream: false });
+  const t0 = performance.now();
   return new Promise((res, rej) => autocannon({
     url: `${url}/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, amount,
-  }, (e, r) => (e ? rej(e) : res({ rps: r.requests.total / (r.duration || 1), non2xx: r.non2xx, errors: r.errors }))));
+  }, (e, r) => (e ? rej(e) : res({ rps: r.requests.total / ((performance.now() - t0) / 1000), non2xx: r.non2xx, errors: r.errors }))));
 }
 
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
