@@ -62,6 +62,12 @@ function errorCode(e: unknown): string {
   return (e as Error)?.name ?? 'UNKNOWN';
 }
 
+async function readWhole(body: Dispatcher.ResponseData['body']): Promise<unknown> {
+  const text = await body.text();
+  try { return JSON.parse(text); } catch { return text; }
+}
+
+/** Error bodies are kept to 1 MiB: enough for any message, bounded against a hostile server. */
 async function readBounded(body: Dispatcher.ResponseData['body']): Promise<unknown> {
   const parts: Buffer[] = [];
   let size = 0;
@@ -125,8 +131,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       }
       state = reader.end();
     } else {
-      // A server may ignore `stream: true` and answer with one JSON document.
-      const body = await readBounded(res.body);
+      // A server may ignore `stream: true` and answer with one JSON document. A reply is read
+      // whole (no cap: a long answer is not an error); a cut body fails to parse and is truncated.
+      const body = await readWhole(res.body);
       if (typeof body === 'string') {
         out.state = undefined;
         out.failure = { kind: 'truncated' };

@@ -6,7 +6,8 @@ import { parseRateLimitHeaders } from './ratelimit-headers.js';
 import { DEFAULT_RETRY, decideRetry, serverWaitMs, sleep, type RetryPolicy } from './retry.js';
 import { redactHeaders } from './redact.js';
 import { completeUsage } from './usage-estimate.js';
-import type { ChatRequest, ChatResult, StreamDelta } from './types.js';
+import { normalizeUsage } from './usage.js';
+import type { ChatRequest, ChatResult, StreamDelta, Usage } from './types.js';
 
 export interface Endpoint {
   name: string;
@@ -167,22 +168,30 @@ export class RelayClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  async toResult(out: AttemptOutcome, req: ChatRequest, attempts: number): Promise<ChatResult> {
-    const state = out.state!;
-    const warnings: string[] = [];
-    if (!state.sawDone && out.headers['content-type']?.includes('text/event-stream')) warnings.push('stream ended without [DONE] (finish_reason was sent, so the reply is complete)');
+  toResult(out: AttemptOutcome, req: ChatRequest, attempts: number): Promise<ChatResult> {
+    const usage = normalizeUsage(out.state!.usage);
+    // The tokenizer (an await and a lazy import) only when the server sent no usage.
+    if (!usage) return completeUsage(out.state!, req).then((estimated) => this.result(out, attempts, estimated));
+    return Promise.resolve(this.result(out, attempts, usage));
+  }
+
+  private result(out: AttemptOutcome, attempts: number, usage: Usage): ChatResult {
+    const s = out.state!;
+    const h = out.headers;
+    const sse = h['content-type']?.includes('text/event-stream');
     return {
-      ...state,
+      id: s.id, model: s.model, created: s.created, content: s.content, reasoning: s.reasoning, toolCalls: s.toolCalls,
+      finishReason: s.finishReason, usage: s.usage, sawDone: s.sawDone, error: s.error,
       complete: true,
-      normalizedUsage: await completeUsage(state, req),
+      normalizedUsage: usage,
       status: out.status,
-      requestId: out.headers['x-request-id'] ?? out.headers['request-id'] ?? state.id,
+      requestId: h['x-request-id'] ?? h['request-id'] ?? s.id,
       endpoint: this.endpoint.name,
       attempts,
       timings: out.timings,
-      rateLimit: parseRateLimitHeaders(out.headers),
-      warnings,
-      simulated: out.headers['x-relay-sim'] !== undefined,
+      rateLimit: hasRateLimitHeaders(h) ? parseRateLimitHeaders(h) : undefined,
+      warnings: !s.sawDone && sse ? ['stream ended without [DONE] (finish_reason was sent, so the reply is complete)'] : [],
+      simulated: h['x-relay-sim'] !== undefined,
     };
   }
 
@@ -209,6 +218,11 @@ export async function waitToRetry(ms: number, signal: AbortSignal | undefined, a
   } catch {
     throw Object.assign(interrupted(`interrupted while waiting to retry (attempt ${attempt} of ${of})`), { attempts: attempt });
   }
+}
+
+function hasRateLimitHeaders(h: Record<string, string>): boolean {
+  for (const k in h) if (k.startsWith('x-ratelimit-') || k.startsWith('anthropic-ratelimit-')) return true;
+  return false;
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
