@@ -9,7 +9,9 @@ import type { Assembled, StreamDelta, Timings } from './types.js';
 
 export interface AttemptInput {
   dispatcher: Dispatcher;
-  url: URL;
+  /** `http://host:port` and `/v1/chat/completions`, split once per client, not per request. */
+  origin: string;
+  path: string;
   headers: Record<string, string>;
   body: string;
   stream: boolean;
@@ -92,8 +94,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const t0 = timings.start;
   try {
     const res = await input.dispatcher.request({
-      origin: input.url.origin,
-      path: input.url.pathname + input.url.search,
+      origin: input.origin,
+      path: input.path,
       method: 'POST',
       headers: input.headers,
       body: input.body,

@@ -81,13 +81,24 @@ export class RelayClient {
       keepAliveTimeout: 30_000,
       connections: opts.connections ?? null,
     });
+    this.chatUrl = new URL(this.endpoint.baseUrl + '/chat/completions');
+    this.chatPath = this.chatUrl.pathname + this.chatUrl.search;
+    this.chatOrigin = this.chatUrl.origin;
     this.baseHeaders = {
       'content-type': 'application/json',
       'user-agent': opts.userAgent ?? 'relay',
       ...(this.endpoint.apiKey ? { authorization: `Bearer ${this.endpoint.apiKey}` } : {}),
       ...lowerKeys(this.endpoint.headers ?? {}),
     };
+    this.streamHeaders = { ...this.baseHeaders, accept: 'text/event-stream' };
+    this.jsonHeaders = { ...this.baseHeaders, accept: 'application/json' };
   }
+
+  private readonly chatUrl: URL;
+  private readonly chatPath: string;
+  private readonly chatOrigin: string;
+  private readonly streamHeaders: Record<string, string>;
+  private readonly jsonHeaders: Record<string, string>;
 
   url(path: string): URL {
     return new URL(this.endpoint.baseUrl + path);
@@ -105,12 +116,11 @@ export class RelayClient {
   /** One attempt, no retry: chat() and the router drive their own loops around it. */
   attempt(req: ChatRequest, call: ChatCallOptions = {}): Promise<AttemptOutcome> {
     const stream = call.stream ?? req.stream ?? true;
-    const url = this.url('/chat/completions');
-    const headers = stream ? { ...this.baseHeaders, accept: 'text/event-stream' } : { ...this.baseHeaders, accept: 'application/json' };
+    const headers = stream ? this.streamHeaders : this.jsonHeaders;
     const json = JSON.stringify(this.wireBody(req, stream));
-    this.opts.debug?.(`POST ${url} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
+    this.opts.debug?.(`POST ${this.chatUrl} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
     return runAttempt({
-      dispatcher: this.dispatcher, url, headers, body: json, stream, signal: call.signal,
+      dispatcher: this.dispatcher, origin: this.chatOrigin, path: this.chatPath, headers, body: json, stream, signal: call.signal,
       timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, onDelta: call.onDelta, recordChunks: call.recordChunks,
     }).then((out) => {
       this.opts.debug?.(`<- ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
