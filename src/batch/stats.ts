@@ -21,6 +21,8 @@ export interface BatchSummary {
   achieved: { requestsPerMin: number; tokensPerMin: number };
   interrupted: boolean;
   stoppedBy: 'interrupt' | 'max-cost' | null;
+  /** Lines answered per endpoint, and failovers away from each (several only with a route). */
+  endpoints: Record<string, { lines: number; failoversFrom: number; breakerOpenings?: number }>;
 }
 
 export class BatchStats {
@@ -33,6 +35,7 @@ export class BatchStats {
   requests = 0;
   retries = 0;
   readonly byCode = new Map<string, number>();
+  private readonly byEndpoint = new Map<string, { lines: number; failoversFrom: number }>();
   readonly tokens = { prompt: 0, completion: 0, cached: 0, reasoning: 0, estimated: false };
   readonly spend = new Spend();
   private readonly latency = new LatencyHistogram();
@@ -55,6 +58,8 @@ export class BatchStats {
     if (m.cached) this.cachedLines++;
     if (m.deduplicated) this.dedupLines++;
     if (m.cached || m.deduplicated) return; // nothing was sent or billed for this line
+    if (m.endpoint) this.endpoint(m.endpoint).lines++;
+    for (const f of (m.failovers ?? []) as Array<{ from?: string }>) if (f.from) this.endpoint(f.from).failoversFrom++;
     if (m.attempts > 0) this.spend.add(cost);
     if (m.tokens) {
       this.tokens.prompt += m.tokens.promptTokens;
@@ -64,6 +69,12 @@ export class BatchStats {
       if (m.tokens.estimated) this.tokens.estimated = true;
     }
     if (ok && m.latency_ms !== null) this.latency.record(m.latency_ms);
+  }
+
+  private endpoint(name: string): { lines: number; failoversFrom: number } {
+    let e = this.byEndpoint.get(name);
+    if (!e) this.byEndpoint.set(name, (e = { lines: 0, failoversFrom: 0 }));
+    return e;
   }
 
   /** Every HTTP attempt sent, as it happens (rates count these, not lines). */
@@ -98,6 +109,7 @@ export class BatchStats {
       achieved: { requestsPerMin: perMin(this.requests), tokensPerMin: perMin(this.tokens.prompt + this.tokens.completion) },
       interrupted: stoppedBy === 'interrupt',
       stoppedBy,
+      endpoints: Object.fromEntries([...this.byEndpoint].map(([k, v]) => [k, { ...v }])),
     };
   }
 }

@@ -44,6 +44,10 @@ export function summaryText(s: BatchSummary, style: Style): string {
     `  tokens ${n(t.prompt)} in (${n(t.cached)} cached) / ${n(t.completion)} out${t.estimated ? ' (partly estimated)' : ''} | cost ${money(s.cost)}${s.costUnpricedLines ? ` (${n(s.costUnpricedLines)} lines with no known price)` : ''}`,
     `  latency p50 ${fmtMs(lat.p50)} p95 ${fmtMs(lat.p95)} p99 ${fmtMs(lat.p99)} | ${n(s.requests)} requests (${n(s.retries)} retries) in ${formatDuration(s.wallMs)} | ${n(s.achieved.requestsPerMin)} req/min, ${n(Math.round(s.achieved.tokensPerMin))} tok/min`,
   ];
+  const eps = Object.entries(s.endpoints);
+  if (eps.length > 1 || eps.some(([, e]) => e.failoversFrom || e.breakerOpenings)) {
+    out.push(`  endpoints: ${eps.map(([name, e]) => `${name} ${n(e.lines)} lines${e.failoversFrom ? `, ${n(e.failoversFrom)} failovers away` : ''}${e.breakerOpenings ? `, breaker opened ${n(e.breakerOpenings)}x` : ''}`).join('; ')}`);
+  }
   return out.join('\n');
 }
 

@@ -81,6 +81,9 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
     await Promise.all([sink.close(), errorSink?.close(), chatter.close()]);
     report?.close();
   }
+  for (const h of chatter.router?.health() ?? []) {
+    (summary.endpoints[h.name] ??= { lines: 0, failoversFrom: 0 }).breakerOpenings = h.openings;
+  }
   if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
   if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });
   return verdict(summary, s, opts, interrupt.waitingAtStop);

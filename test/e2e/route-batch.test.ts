@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnSim, type SpawnedSim } from '../helpers/sim.js';
@@ -44,4 +44,10 @@ it('a simulator killed mid-batch: no line fails, failovers recorded, switchover 
   }
   // After the kill, the dead endpoint's breaker keeps it out: late lines all went to b.
   expect(lines.slice(-200).every((l) => l.relay.endpoint === 'b')).toBe(true);
+  // The summary shows requests per endpoint and breaker openings.
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  expect(summary.endpoints.a.failoversFrom).toBe(failovers.length);
+  expect(summary.endpoints.a.breakerOpenings).toBeGreaterThanOrEqual(1);
+  expect(summary.endpoints.a.lines + summary.endpoints.b.lines).toBe(2000);
+  expect(r.stderr).toMatch(/endpoints: a [\d,]+ lines, \d+ failovers away, breaker opened \d+x; b [\d,]+ lines/);
 }, 120_000);
