@@ -16,6 +16,7 @@ export interface RequestFlags {
   streamOptions?: boolean;
   retryUnknown?: boolean;
   config?: string;
+  probeInterval?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -33,6 +34,7 @@ export function addRequestFlags(cmd: Command): Command {
     .option('--retries <n>', 'retries after the first attempt (default 2; batch 5)')
     .addOption(new Option('--strategy <name>', 'routing strategy across several endpoints')
       .choices(['priority', 'latency', 'round-robin', 'cost']))
+    .option('--probe-interval <seconds>', 'in a route, probe idle endpoints with GET /models this often (default off)')
     .option('--retry-unknown', 'also retry requests whose connection broke after they were sent (they may be billed twice)')
     .option('--config <file>', 'configuration file (env RELAY_CONFIG; default: searched from the current folder)')
     .option('--no-stream-options', 'do not send stream_options.include_usage (for servers that reject it)');

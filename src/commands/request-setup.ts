@@ -8,6 +8,7 @@ import { DEFAULT_RETRY } from '../core/retry.js';
 import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
 import type { ChatRequest, ChatResult } from '../core/types.js';
 import { redact } from '../core/redact.js';
+import { usageError } from '../core/errors.js';
 import { relayVersion } from '../version.js';
 
 // What every request-sending command does first: config file, then settings, then clients.
@@ -63,7 +64,14 @@ export async function setupRequests(flags: RequestFlags & { config?: string; ret
         retry: { ...DEFAULT_RETRY, retries: settings.retries.value, retryUnknownOutcome: Boolean(flags.retryUnknown) },
         breaker: settings.breaker,
       });
-      return { chat: (req, call) => router.chat(req, call), close: () => router.close(), router, endpoints: eps };
+      const stopProbing = flags.probeInterval ? router.startProbing(probeMs(flags.probeInterval)) : undefined;
+      return { chat: (req, call) => router.chat(req, call), close: () => { stopProbing?.(); return router.close(); }, router, endpoints: eps };
     },
   };
+}
+
+function probeMs(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`--probe-interval takes a number of seconds greater than 0, got "${raw}"`);
+  return n * 1000;
 }

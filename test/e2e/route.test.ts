@@ -73,6 +73,26 @@ describe('router against simulators', () => {
     }
   });
 
+  it('active probing (--probe-interval) notices a recovered endpoint without sending it real traffic', async () => {
+    sim.setProfile('flaky2', { faults: '503=1' });
+    const router = new Router(clients(['flaky2', 'mid']), {
+      strategy: 'priority', retry: { ...DEFAULT_RETRY, retries: 1 }, breaker: { failures: 1, cooldownMs: 100 },
+    });
+    const stop = router.startProbing(50);
+    try {
+      await router.chat(req);
+      expect(router.health()[0].state).not.toBe('closed');
+      sim.setProfile('flaky2', { faults: '' });
+      const deadline = Date.now() + 5000;
+      while (router.health()[0].state !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(router.health()[0].state).toBe('closed');
+      expect((await router.chat(req)).endpoint).toBe('flaky2');
+    } finally {
+      stop();
+      await router.close();
+    }
+  });
+
   it('failover switchover is measured and well under 100 ms', async () => {
     const router = new Router([
       new RelayClient({ endpoint: { name: 'dead', baseUrl: 'http://127.0.0.1:9/v1' }, connectTimeoutMs: 1000 }),
