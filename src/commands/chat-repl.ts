@@ -44,7 +44,9 @@ export async function repl(s: ChatSession, opts: ChatOptions, io: Io): Promise<n
       continue;
     }
     history.push({ role: 'user', content: text });
-    const messages: ChatMessage[] = system ? [{ role: 'system', content: system }, ...history] : [...history];
+    // The interrupted mark stays in the history and /save; servers reject unknown message keys.
+    const sent = history.map(({ role, content }) => ({ role, content }));
+    const messages: ChatMessage[] = system ? [{ role: 'system', content: system }, ...sent] : sent;
     inflight = new AbortController();
     const out: TurnOutput = { written: '', endedWithNewline: true };
     try {

@@ -275,6 +275,8 @@ function isCount(v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolea
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 }
 
+const MESSAGE_KEYS = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id', 'function_call', 'refusal', 'audio', 'reasoning_content']);
+
 function validate(body: RequestLike, shared: SimShared): { status: number; body: string } | null {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { status: 400, body: ERR.badJson() };
   if (typeof body.model !== 'string' || body.model === '') {
@@ -282,6 +284,14 @@ function validate(body: RequestLike, shared: SimShared): { status: number; body:
   }
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return { status: 400, body: ERR.invalid("'messages' is a required property and must be a non-empty array", 'messages') };
+  }
+  // Like OpenAI: a message with a key the API does not know is refused, not ignored.
+  for (let i = 0; i < body.messages.length; i++) {
+    const m = body.messages[i] as Record<string, unknown>;
+    if (!m || typeof m !== 'object' || typeof m.role !== 'string') return { status: 400, body: ERR.invalid(`Invalid 'messages[${i}]': expected an object with a role`, `messages[${i}]`) };
+    for (const k in m) {
+      if (!MESSAGE_KEYS.has(k)) return { status: 400, body: ERR.invalid(`Additional properties are not allowed ('${k}' was unexpected) - 'messages.${i}'`, `messages[${i}]`) };
+    }
   }
   for (const f of ['max_tokens', 'max_completion_tokens'] as const) {
     if (body[f] !== undefined && body[f] !== null && !isCount(body[f], 1)) {
