@@ -30,6 +30,15 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 authentication, 
 
 let debug = process.argv.includes('--debug');
 
+// A reader that stops early (`relay chat … | head -c 10`) closes our stdout: that is the user's
+// choice, not an error. Leave quietly, without a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 async function finish(code: number): Promise<never> {
   // Let piped stdout/stderr drain before leaving; keep-alive sockets must not hold the process.
   const drain = (s: NodeJS.WriteStream) => new Promise<void>((r) => (s.writableNeedDrain ? s.once('drain', r) : r()));

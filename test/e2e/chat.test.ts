@@ -111,6 +111,15 @@ describe('relay chat against relay sim', () => {
     expect(r.stderr).toMatch(/relay: interrupted \(partial reply of \d+ characters kept\)/);
   });
 
+  it('a reader that stops early (| head -c 10) ends relay quietly: exit 0, no stack trace', async () => {
+    const p = startRelay(['chat', '--base-url', sim.baseUrl('slow'), '-m', 'sim-1', '--max-tokens', '100', 'hi'], { env });
+    await p.waitForStdout(/\S{6,}/);
+    p.proc.stdout!.destroy(); // what `head` does once it has its bytes
+    const r = await p.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
   it('the API key appears nowhere in stdout or stderr, with --debug, on success and on every error', async () => {
     const runs = await Promise.all([
       runRelay(['--debug', 'chat', '--base-url', sim.url, '-m', 'sim-1', 'hi'], { env }),
