@@ -59,7 +59,8 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Classifies one output line, relay's own or one from OpenAI's Batch API: a success needs
+ * Classifies one output line, relay's own (custom_id and a `relay` object) or one from OpenAI's
+ * Batch API (custom_id, `response` and `error`); anything else is not a result. A success needs
  * `error: null` and a 2xx `status_code` (R32: a 400 with `error: null` is a failure). The code of a
  * failure comes from `error.code`, else from the body's error, else the status.
  */
@@ -73,6 +74,8 @@ export function classifyOutputLine(text: string): ReadRecord | undefined {
   if (!isObj(v)) return undefined;
   const id = v.custom_id;
   if (typeof id !== 'string' && typeof id !== 'number') return undefined;
+  // An input line (OpenAI Batch input has custom_id too) or any other JSON is not a result.
+  if (!isObj(v.relay) && !('response' in v && 'error' in v)) return undefined;
   const customId = String(id);
   const response = isObj(v.response) ? v.response : undefined;
   const status = typeof response?.status_code === 'number' ? response.status_code : undefined;

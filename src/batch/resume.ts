@@ -1,4 +1,5 @@
 import { closeSync, createReadStream, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, ftruncateSync, writeSync } from 'node:fs';
+import { usageError } from '../core/errors.js';
 import { readLines } from './jsonl.js';
 import { IdSet, idHashes } from './keys.js';
 import { classifyOutputLine } from './records.js';
@@ -85,6 +86,7 @@ export async function prepareResume(path: string, opts: { skipFailed: boolean })
     return state;
   }
   state.existed = true;
+  await refuseForeign(path);
   state.repairedBytes = repairTail(path);
 
   // Pass A: which ids succeeded, which failed, and whether anything must be removed.
@@ -140,6 +142,48 @@ export async function prepareResume(path: string, opts: { skipFailed: boolean })
   }
   state.done = done.build();
   return state;
+}
+
+/**
+ * Before anything is changed: every complete line must be a result record. A file that is not
+ * relay's output (the input itself, notes, another program's data) is refused, not "repaired":
+ * only a torn last line (no final newline) is what an interrupted write leaves.
+ */
+async function refuseForeign(path: string): Promise<void> {
+  const size = statSync(path).size;
+  let endsClean = true;
+  if (size > 0) {
+    const fd = openSync(path, 'r');
+    try {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      endsClean = last[0] === 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const bad: number[] = [];
+  let badCount = 0;
+  let lastBad = false;
+  let lastNo = 0;
+  for await (const batch of readLines(createReadStream(path, { highWaterMark: 1 << 20 }))) {
+    for (const line of batch) {
+      lastNo = line.lineNo;
+      lastBad = !(line.text !== undefined && classifyOutputLine(line.text));
+      if (!lastBad) continue;
+      badCount++;
+      if (bad.length < 6) bad.push(line.lineNo);
+    }
+  }
+  if (lastBad && !endsClean) {
+    // The torn last line: repairTail cuts it off. It is not counted against the file.
+    badCount--;
+    if (bad[bad.length - 1] === lastNo) bad.pop();
+  }
+  if (badCount === 0) return;
+  bad.length = Math.min(bad.length, 5);
+  const which = badCount === 1 ? `line ${bad[0]} is not a result record` : `${badCount} lines are not result records: ${bad.join(', ')}${badCount > bad.length ? ', …' : ''}`;
+  throw usageError(`--resume: ${path} is not a relay batch output file (${which}); nothing was changed: give -o a new file, or the output of an earlier run`);
 }
 
 /** Whether some failed id also has a success (its failure line must go). */

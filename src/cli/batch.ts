@@ -44,8 +44,10 @@ Examples:
   relay batch prompts.jsonl --dry-run -m gpt-4.1-mini      tokens and cost estimate, nothing sent
   cat prompts.jsonl | relay batch - -m deepseek-v3.2 > out.jsonl
 
-Exit: 0 all lines ok; 2 bad flags or duplicate ids; 7 failures above --max-error-rate or --max-cost
-reached; 130 interrupted (the resume command is printed).`);
+Exit: 0 all lines ok; 1 some lines were not run although nothing stopped the run (the input changed);
+2 bad flags, duplicate ids, -o/--errors/--report naming the input (or each other), --resume onto a file
+that is not relay output; 7 failures above --max-error-rate or --max-cost reached; 130 interrupted
+(the resume command is printed).`);
   addRequestFlags(batch).action(act(async (io: Io, input: string, opts) => {
     const { batch: run } = await import('../commands/batch.js');
     return run({ ...opts, input }, io);

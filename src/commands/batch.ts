@@ -19,7 +19,7 @@ import type { OutputRecord } from '../batch/records.js';
 import { BATCH_RETRIES, parseBatchOptions, resumeCommand, type BatchOptions, type BatchSettings } from './batch-options.js';
 import { openReport, progressStatus, reportRow, summaryText, writeSummaryJson } from './batch-report.js';
 import { dryRun } from './batch-dry-run.js';
-import { openInput } from './batch-input.js';
+import { checkDistinctFiles, openInput } from './batch-input.js';
 import { setupRequests } from './request-setup.js';
 
 export type { BatchOptions } from './batch-options.js';
@@ -27,6 +27,7 @@ export type { BatchOptions } from './batch-options.js';
 /** `relay batch`: flags -> checks -> runner with progress, Ctrl-C handling and the closing summary. */
 export async function batch(opts: BatchOptions, io: Io): Promise<number> {
   const s = parseBatchOptions(opts);
+  checkDistinctFiles([['input', opts.input], ['-o', opts.output], ['--errors', opts.errors], ['--report', opts.report], ['--summary-json', opts.summaryJson]]);
   const input = await openInput(opts.input, io);
   try {
     return await run(opts, s, input.source, io);
@@ -160,7 +161,7 @@ function interruptions(runner: BatchRunner, graceMs: number, say: (line: string)
   return state;
 }
 
-function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOptions, waitingAtStop: number): number {
+export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOptions, waitingAtStop: number): number {
   const l = summary.lines;
   const resumeHint = opts.output
     ? `resume with: ${resumeCommand(process.argv.slice(2))}`
@@ -173,6 +174,12 @@ function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOptions, wa
   if (summary.stoppedBy === 'max-cost') {
     throw new RelayError(`spend reached --max-cost ${s.maxCostText} (spent $${summary.cost}); ${l.notRun} lines not run; ${resumeHint} and a higher --max-cost`,
       { code: 'max_cost', exitCode: EXIT.threshold });
+  }
+  if (l.notRun > 0) {
+    // Every line gets a record unless the run was stopped; anything else (an input that changed
+    // under the run) must not look like success.
+    throw new RelayError(`${l.notRun} of ${l.total} lines were not run (did the input change during the run?); ${resumeHint}`,
+      { code: 'incomplete', exitCode: EXIT.internal });
   }
   const done = l.ok + l.failed;
   if (done > 0 && l.failed / done > s.maxErrorRate) {

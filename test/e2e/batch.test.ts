@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSim, type SpawnedSim } from '../helpers/sim.js';
@@ -80,6 +80,41 @@ describe('relay batch: input files', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already holds results; continue it with --resume, or replace it with --overwrite/);
     expect(readFileSync(out, 'utf8')).toBe('{"custom_id":"x"}\n');
+  });
+});
+
+describe('relay batch: the input and unrelated files are never damaged', () => {
+  const input = () => writeJsonl(join(tempDir(), 'same.jsonl'), prompts(8));
+
+  it('-o naming the input by another spelling, with --resume: refused (exit 2), input untouched', async () => {
+    const p = input();
+    const before = readFileSync(p, 'utf8');
+    const r = await runRelay(['batch', 'same.jsonl', '-o', './same.jsonl', '--resume', '-m', 'gpt-4.1-mini', '--base-url', sim.url], { cwd: join(p, '..'), timeout: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/-o .* is the same file as the input/);
+    expect(readFileSync(p, 'utf8')).toBe(before);
+  });
+
+  it('a symlink to the output as input, with --overwrite: refused (exit 2), input untouched', async () => {
+    const p = input();
+    const link = join(p, '..', 'link.jsonl');
+    symlinkSync(p, link);
+    const before = readFileSync(p, 'utf8');
+    const r = await relay([link, '-o', p, '--overwrite', '-m', 'gpt-4.1-mini']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is the same file as the input/);
+    expect(readFileSync(p, 'utf8')).toBe(before);
+  });
+
+  it('--resume onto a file that is not relay output (notes.txt): refused in one line (exit 2), file untouched', async () => {
+    const p = input();
+    const notes = join(p, '..', 'notes.txt');
+    writeFileSync(notes, 'call Ann\nbuy milk\nlast line without newline');
+    const r = await relay([p, '-o', notes, '--resume', '-m', 'gpt-4.1-mini']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/notes\.txt is not a relay batch output file \(2 lines are not result records: 1, 2\); nothing was changed/);
+    expect(readFileSync(notes, 'utf8')).toBe('call Ann\nbuy milk\nlast line without newline');
   });
 });
 

@@ -73,11 +73,27 @@ describe('prepareResume', () => {
     expect(r.done.has('a') && r.done.has('b')).toBe(true);
   });
 
-  it('duplicate successes and unreadable lines are removed, leaving each id once', async () => {
-    const p = file(`${ok('a')}\nnot json\n${ok('a')}\n${ok('b')}\n`);
+  it('duplicate successes are removed, leaving each id once', async () => {
+    const p = file(`${ok('a')}\n${ok('a')}\n${ok('b')}\n`);
     const r = await prepareResume(p, { skipFailed: false });
     expect(ids(readFileSync(p, 'utf8'))).toEqual(['a', 'b']);
-    expect(r).toMatchObject({ duplicates: 1, unreadable: 1 });
+    expect(r).toMatchObject({ duplicates: 1, unreadable: 0 });
+  });
+
+  it.each([
+    ['a notes file', 'shopping list\nmilk\n'],
+    ['the input file itself (simple lines)', '{"id":"q1","prompt":"hi"}\n{"id":"q2","prompt":"yo"}\n'],
+    ['an OpenAI Batch input file', '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}}\n'],
+    ['results with one foreign complete line in the middle', `${ok('a')}\nnot json\n${ok('b')}\n`],
+    ['results whose complete last line is foreign', `${ok('a')}\nnot json\n`],
+  ])('%s is refused (exit 2) and left byte for byte as it was', async (_what, text) => {
+    const p = file(text);
+    const err = await prepareResume(p, { skipFailed: false }).then(() => undefined, (e) => e);
+    expect(err?.exitCode).toBe(2);
+    expect(err.message).toMatch(/is not a relay batch output file \((line \d+ is|\d+ lines are) not/);
+    expect(err.message).not.toContain('\n');
+    expect(readFileSync(p, 'utf8')).toBe(text);
+    expect(existsSync(tempPathFor(p))).toBe(false);
   });
 
   it('a clean file is left untouched', async () => {
