@@ -1,6 +1,7 @@
 import type { Io } from '../cli/io.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import { EXIT, RelayError, isRelayError, usageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { RelayClient } from '../core/client.js';
 import type { ChatMessage, ChatRequest } from '../core/types.js';
 import { jsonDocument, statsLine } from './chat-format.js';
@@ -98,15 +99,24 @@ async function oneShot(s: ChatSession, messages: ChatMessage[], opts: ChatOption
     return EXIT.ok;
   } catch (e) {
     if (out.written && !out.endedWithNewline && io.stdout.isTTY) io.stdout.write('\n');
+    let err = e;
     if (isRelayError(e) && e.code === 'interrupted') {
-      const partial = out.written ? ` (partial reply of ${out.written.length} characters kept)` : '';
-      throw new RelayError(`${e.message}${partial}`, { code: 'interrupted', exitCode: EXIT.interrupted, cause: e });
+      const kept = out.written || e.partial || '';
+      const partial = kept ? ` (partial reply of ${kept.length} characters kept)` : '';
+      err = new RelayError(`${e.message}${partial}`, { code: 'interrupted', exitCode: EXIT.interrupted, partial: kept, cause: e });
+    } else if (isRelayError(e) && e.code === 'model_not_found') {
+      err = await withSuggestions(e, s);
     }
-    if (isRelayError(e) && e.code === 'model_not_found') throw await withSuggestions(e, s);
-    if (opts.json && isRelayError(e)) {
-      io.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, status: e.status ?? null }, content: out.written || (e.partial ?? '') }) + '\n');
+    // --json promises one document on stdout, failures included, with whatever text arrived.
+    if (opts.json && isRelayError(err)) {
+      io.stdout.write(JSON.stringify({
+        error: { code: err.code, message: redact(err.message), status: err.status ?? null },
+        content: out.written || err.partial || (isRelayError(e) ? e.partial : undefined) || '',
+        request_id: err.requestId ?? null,
+        attempts: (e as { attempts?: number }).attempts ?? null,
+      }) + '\n');
     }
-    throw e;
+    throw err;
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
@@ -119,7 +129,7 @@ export async function withSuggestions(e: RelayError, s: ChatSession): Promise<Re
     const close = closeNames(s.model, ids);
     if (!close.length) return e;
     return new RelayError(`${e.message.replace(/; run `relay models`.*$/, '')}; close names: ${close.join(', ')}`, {
-      code: e.code, exitCode: e.exitCode, status: e.status, requestId: e.requestId, cause: e,
+      code: e.code, exitCode: e.exitCode, status: e.status, requestId: e.requestId, partial: e.partial, cause: e,
     });
   } catch {
     return e;

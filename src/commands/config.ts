@@ -2,7 +2,7 @@ import type { Io } from '../cli/io.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/resolve.js';
-import { maskKey } from '../core/redact.js';
+import { maskKey, redact } from '../core/redact.js';
 
 // `relay config`: what relay will use and where each value came from. Keys are masked.
 
@@ -36,10 +36,10 @@ export async function showConfig(opts: RequestFlags & { json?: boolean }, io: Io
     prices: Object.keys(loaded.config.prices ?? {}),
   };
   if (opts.json) {
-    io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    io.stdout.write(redact(JSON.stringify(doc, null, 2)) + '\n');
     return 0;
   }
-  const w = (s: string) => io.stdout.write(s + '\n');
+  const w = (s: string) => io.stdout.write(redact(s) + '\n');
   w(`config file      ${loaded.file ?? '(none found; searched from ' + io.cwd + ')'}`);
   if (settings) {
     for (const e of doc.selected!) w(`endpoint         ${e.name}  ${e.baseUrl}  (${e.source})  key ${e.key} from ${e.apiKeyEnv}`);

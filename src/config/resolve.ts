@@ -77,6 +77,12 @@ function keyFor(env: NodeJS.ProcessEnv, flagVar: string | undefined, endpointVar
 function endpointFrom(name: string, e: EndpointConfig, cfg: RelayConfig, flags: RequestFlags, env: NodeJS.ProcessEnv, source: string): ResolvedEndpoint {
   const key = keyFor(env, flags.apiKeyEnv, e.apiKeyEnv, cfg.apiKeyEnv);
   registerSecret(key.apiKey);
+  // A key written into the URL (https://user:KEY@host) is a secret like any other.
+  try {
+    const u = new URL(e.baseUrl);
+    registerSecret(decodeURIComponent(u.password));
+    registerSecret(u.password);
+  } catch { /* validated elsewhere */ }
   return {
     name, baseUrl: e.baseUrl.replace(/\/+$/, ''), ...key,
     headers: { ...(cfg.headers ?? {}), ...(e.headers ?? {}) },
@@ -99,13 +105,17 @@ function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.
   const named = (names: string[], source: string, route?: RouteConfig) => ({ endpoints: list(names, source), route });
   if (flags.endpoint) {
     const names = flags.endpoint.split(',').map((s) => s.trim()).filter(Boolean);
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length) throw usageError(`--endpoint lists ${[...new Set(twice)].join(', ')} more than once; name each endpoint of a route once`);
     // A route name expands to its endpoints.
     const route = names.length === 1 && !configured[names[0]] ? cfg.routes?.[names[0]] : undefined;
     if (route) return named(route.endpoints, `route ${names[0]} (${file})`, route);
     return named(names, `--endpoint`);
   }
   const adHoc = (url: string, source: string) => {
-    try { new URL(url); } catch { throw usageError(`base URL "${url}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
+    let u: URL;
+    try { u = new URL(url); } catch { throw usageError(`base URL "${url}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`base URL "${u.protocol}//…" (${source}) must start with http:// or https://`);
     return { endpoints: [endpointFrom('default', { baseUrl: url }, cfg, flags, env, source)] };
   };
   if (flags.baseUrl) return adHoc(flags.baseUrl, '--base-url');

@@ -167,7 +167,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     else if (controller.signal.aborted) { out.aborted = true; out.failure = { kind: 'disconnect', code: 'ABORTED' }; }
     else {
       const code = errorCode(e);
-      out.failure = CONNECT_CODES.has(code) ? { kind: 'connect', code } : { kind: 'disconnect', code };
+      // TLS handshake failures happen before a byte of the request is sent: safe to retry.
+      const beforeSend = CONNECT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
+      out.failure = beforeSend ? { kind: 'connect', code } : { kind: 'disconnect', code };
     }
     return out;
   } finally {

@@ -14,6 +14,7 @@ describe('relay chat against relay sim', () => {
   beforeAll(async () => {
     sim = await startSim({
       seed: 11,
+      models: ['sim-1', 'sim-2', 'gpt-4.1-mini'],
       profiles: {
         slow: { ttftMs: 50, tps: 20 },
         locked: { apiKey: KEY.replace('SECRET', 'OTHER') },
@@ -109,6 +110,29 @@ describe('relay chat against relay sim', () => {
     expect(r.stdout.length).toBeGreaterThan(0);
     expect(simReplyText(11, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 200 }, 200).startsWith(r.stdout)).toBe(true);
     expect(r.stderr).toMatch(/relay: interrupted \(partial reply of \d+ characters kept\)/);
+  });
+
+  it('an unknown model: exit 5, close names from /v1/models, and with --json one error document on stdout', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-3', '--json', 'hi'], { env });
+    expect(r.code).toBe(5);
+    expect(r.stderr.trim()).toMatch(/^relay: 404 from .*: model "sim-3" not found .*; close names: sim-1, sim-2$/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'model_not_found', status: 404 }, content: '' });
+  });
+
+  it('SIGINT during --json still prints one document, with the text that arrived', async () => {
+    const p = startRelay(['chat', '--base-url', sim.baseUrl('slow'), '-m', 'sim-1', '--max-tokens', '200', '--json', 'hi'], { env });
+    // --json prints nothing while the reply streams, so watch the server: the request in flight,
+    // then a few tokens' time at 20 tokens/s (no event marks a token sent).
+    const deadline = Date.now() + 10_000;
+    while ((sim.stats().profiles.slow?.inFlight ?? 0) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    p.proc.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.error.code).toBe('interrupted');
+    expect(doc.content.length).toBeGreaterThan(0);
+    expect(simReplyText(11, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 200 }, 200).startsWith(doc.content)).toBe(true);
   });
 
   it('a reader that stops early (| head -c 10) ends relay quietly: exit 0, no stack trace', async () => {
