@@ -23,7 +23,7 @@ export interface ScanOptions {
 export interface ModelEstimate {
   lines: number;
   promptTokens: number;
-  /** n x max_tokens summed: the most the replies can cost. */
+  /** n x max_tokens summed (the limiter's default reserve for lines that set none): what the replies may cost. */
   maxOutputTokens: number;
 }
 
@@ -78,7 +78,7 @@ export async function scanInput(source: Source, opts: ScanOptions): Promise<Scan
       if (opts.estimate) {
         const { prompt, total } = await reservationTokens(req);
         m.promptTokens += prompt;
-        m.maxOutputTokens += completionReserve(req, 0);
+        m.maxOutputTokens += completionReserve(req); // the limiter's default where a line sets no max_tokens
         if (!res.largest || total > res.largest.tokens) res.largest = { line: item.lineNo, tokens: total };
       }
     }

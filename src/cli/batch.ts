@@ -25,7 +25,7 @@ export function registerBatch(program: Command, act: Act): void {
     .option('--max-cost <usd>', 'stop scheduling new lines once the spend reaches this (exit 7, resumable)')
     .option('--max-error-rate <fraction>', 'exit 7 when the share of failed lines is above this (default 0)')
     .option('--prices <file>', 'price overrides (JSON) for cost figures')
-    .option('--dry-run', 'send nothing: validate every line, estimate tokens and cost per model')
+    .option('--dry-run', 'send nothing: validate every line, estimate tokens and cost per model; exits 2 when some lines are invalid')
     .option('--grace <seconds>', 'after Ctrl-C, how long in-flight requests may finish (default 10)')
     .option('--summary-json <file>', 'write the end-of-run summary as JSON')
     .option('--report <file>', 'write a CSV report, one row per line (formula-safe)')
@@ -45,7 +45,7 @@ Examples:
   cat prompts.jsonl | relay batch - -m deepseek-v3.2 > out.jsonl
 
 Exit: 0 all lines ok; 1 some lines were not run although nothing stopped the run (the input changed);
-2 bad flags, duplicate ids, -o/--errors/--report naming the input (or each other), --resume onto a file
+2 bad flags, duplicate ids, invalid lines with --dry-run, -o/--errors/--report naming the input (or each other), --resume onto a file
 that is not relay output; 7 failures above --max-error-rate or --max-cost reached; 130 interrupted
 (the resume command is printed).`);
   addRequestFlags(batch).action(act(async (io: Io, input: string, opts) => {

@@ -9,7 +9,7 @@ import { dryRunTable, writeSummaryJson, type DryRunRow } from './batch-report.js
 import type { BatchOptions } from './batch-options.js';
 
 // --dry-run: nothing is sent. Every line is validated, prompts are counted with the tokenizer and
-// replies at their max_tokens, so the cost column is an upper bound. The table is the data asked
+// replies at their max_tokens (or the --tpm limiter's default reserve where a line sets none). The table is the data asked
 // for (stdout); invalid lines are listed on stderr and make the exit code 2.
 
 export function dryRun(scan: ScanResult, book: PriceBook, io: Io, opts: BatchOptions): number {
@@ -19,13 +19,15 @@ export function dryRun(scan: ScanResult, book: PriceBook, io: Io, opts: BatchOpt
     return { model, ...m, costUsd: cost };
   });
   const invalid = Object.values(scan.invalid).reduce((a, b) => a + b, 0);
-  io.stdout.write(dryRunTable(rows, { lines: scan.lines, invalid, toRun: scan.toRun }));
+  // Invalid lines get an error record but send nothing: they are not "to run".
+  const toRun = scan.toRun - invalid;
+  io.stdout.write(dryRunTable(rows, { lines: scan.lines, invalid, toRun }));
   for (const msg of scan.firstErrors) io.stderr.write(io.err.warn(`relay: invalid: ${msg}`) + '\n');
   if (invalid > scan.firstErrors.length) io.stderr.write(io.err.warn(`relay: … and ${invalid - scan.firstErrors.length} more invalid lines`) + '\n');
   if (scan.largest) io.stderr.write(io.err.dim(`relay: largest reservation: line ${scan.largest.line}, ${scan.largest.tokens} tokens (prompt + n x max_tokens)`) + '\n');
   if (opts.summaryJson) {
     writeSummaryJson(opts.summaryJson, {
-      dryRun: true, estimated: true, lines: scan.lines, toRun: scan.toRun, invalid: scan.invalid,
+      dryRun: true, estimated: true, lines: scan.lines, toRun, invalid: scan.invalid,
       models: rows.map((r) => ({ model: r.model, lines: r.lines, promptTokens: r.promptTokens, maxOutputTokens: r.maxOutputTokens, costUsdAtMost: r.costUsd ? usdNumber(r.costUsd) : null })),
     } as never, {});
   }

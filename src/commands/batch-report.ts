@@ -8,6 +8,7 @@ import { usdRational } from '../batch/pricing.js';
 import type { BatchStats, BatchSummary } from '../batch/stats.js';
 import type { OutputRecord } from '../batch/records.js';
 import type { ModelEstimate } from '../batch/scan.js';
+import { DEFAULT_COMPLETION_RESERVE } from '../limit/estimate.js';
 
 // What a batch run shows people: the progress status, the closing summary (stderr), the CSV report
 // and the --summary-json document, and the --dry-run estimate (stdout: it is the data asked for).
@@ -95,6 +96,6 @@ export function dryRunTable(rows: DryRunRow[], totals: { lines: number; invalid:
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [fmt(head), ...body.map(fmt)];
-  lines.push('', `${n(totals.lines)} lines: ${n(totals.toRun)} to run, ${n(totals.invalid)} invalid. Estimates: prompts counted with the tokenizer, replies at their max_tokens; nothing was sent.`);
+  lines.push('', `${n(totals.lines)} lines: ${n(totals.toRun)} to run, ${n(totals.invalid)} invalid. Estimates: prompts counted with the tokenizer, replies at their max_tokens (${DEFAULT_COMPLETION_RESERVE} for lines that set none, as the --tpm limiter assumes; a reply may be longer then); nothing was sent.`);
   return lines.join('\n') + '\n';
 }

@@ -135,6 +135,21 @@ describe('relay batch: dry run, spend and reports', () => {
     expect(r.stdout).toMatch(/nothing was sent/);
   });
 
+  it('--dry-run with invalid lines: counts them apart from the lines to run, estimates replies without max_tokens at 256, exit 2', async () => {
+    const input = join(dir, 'dry-invalid.jsonl');
+    writeFileSync(input, [
+      ...prompts(4).map((p) => JSON.stringify(p)), // no max_tokens
+      '{"id": "torn", "prompt": "no closing brace"',
+      '["an array"]',
+      '{"id": "empty"}',
+    ].join('\n') + '\n');
+    const r = await relay([input, '--dry-run', '-m', 'gpt-4.1-mini']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^gpt-4\.1-mini\s+4\s+\d+\s+1,024\s+<?\$0\.\d+$/m);
+    expect(r.stdout).toMatch(/^7 lines: 4 to run, 3 invalid\. .*256 for lines that set none/m);
+    expect(r.stderr.match(/relay: invalid: line \d/g)).toHaveLength(3);
+  });
+
   it('--max-cost stops scheduling once reached (exit 7); resume with a higher budget finishes each id once', async () => {
     const input = writeJsonl(join(dir, 'budget.jsonl'), prompts(40).map((p) => ({ ...p, model: 'gpt-4.1' })));
     const out = join(dir, 'budget.out');
