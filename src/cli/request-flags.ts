@@ -17,6 +17,7 @@ export interface RequestFlags {
   retryUnknown?: boolean;
   config?: string;
   probeInterval?: string;
+  maxRetryWait?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -34,6 +35,7 @@ export function addRequestFlags(cmd: Command): Command {
     .option('--retries <n>', 'retries after the first attempt (default 2; batch 5)')
     .addOption(new Option('--strategy <name>', 'routing strategy across several endpoints')
       .choices(['priority', 'latency', 'round-robin', 'cost']))
+    .option('--max-retry-wait <seconds>', 'longest retry-after relay will wait; a server asking more fails at once (default 120)')
     .option('--probe-interval <seconds>', 'in a route, probe idle endpoints with GET /models this often (default off)')
     .option('--retry-unknown', 'also retry requests whose connection broke after they were sent (they may be billed twice)')
     .option('--config <file>', 'configuration file (env RELAY_CONFIG; default: searched from the current folder)')

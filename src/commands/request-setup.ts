@@ -43,7 +43,7 @@ export async function setupRequests(flags: RequestFlags & { config?: string; ret
       connectTimeoutMs: settings.connectTimeoutMs.value,
       idleTimeoutMs: settings.idleTimeoutMs.value,
       includeUsage: settings.includeUsage,
-      retry: { retries: settings.retries.value, retryUnknownOutcome: Boolean(flags.retryUnknown) },
+      retry: { retries: settings.retries.value, retryUnknownOutcome: Boolean(flags.retryUnknown), maxWaitMs: settings.maxRetryWaitMs.value },
       userAgent: `relay/${relayVersion()}`,
       debug,
       ...extra,
@@ -61,7 +61,7 @@ export async function setupRequests(flags: RequestFlags & { config?: string; ret
       const connect = settings.connectTimeoutMs.source === 'default' ? ROUTE_CONNECT_TIMEOUT_MS : settings.connectTimeoutMs.value;
       const router = new Router(eps.map((e) => clientFor(e, { connectTimeoutMs: connect, ...extra })), {
         strategy: settings.strategy.value as Strategy,
-        retry: { ...DEFAULT_RETRY, retries: settings.retries.value, retryUnknownOutcome: Boolean(flags.retryUnknown) },
+        retry: { ...DEFAULT_RETRY, retries: settings.retries.value, retryUnknownOutcome: Boolean(flags.retryUnknown), maxWaitMs: settings.maxRetryWaitMs.value },
         breaker: settings.breaker,
       });
       const stopProbing = flags.probeInterval ? router.startProbing(probeMs(flags.probeInterval)) : undefined;

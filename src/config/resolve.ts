@@ -31,6 +31,8 @@ export interface ResolvedSettings {
   connectTimeoutMs: Sourced<number>;
   idleTimeoutMs: Sourced<number>;
   retries: Sourced<number>;
+  /** Longest server-requested wait before a retry (R18). */
+  maxRetryWaitMs: Sourced<number>;
   strategy: Sourced<string>;
   includeUsage: boolean;
   /** Circuit-breaker settings of the selected route, if the config gives any. */
@@ -39,7 +41,7 @@ export interface ResolvedSettings {
   warnings: string[];
 }
 
-export const DEFAULTS = { timeoutS: 600, connectTimeoutS: 10, idleTimeoutS: 0, retries: 2 };
+export const DEFAULTS = { timeoutS: 600, connectTimeoutS: 10, idleTimeoutS: 0, retries: 2, maxRetryWaitS: 120 };
 
 function seconds(flag: string, raw: string | undefined, zeroMeansOff = false): number | undefined {
   if (raw === undefined) return undefined;
@@ -151,6 +153,7 @@ export function resolveSettings(flags: RequestFlags, loaded: LoadedConfig, env: 
     connectTimeoutMs: ms(pick([seconds('--connect-timeout', flags.connectTimeout), '--connect-timeout'], [cfg.connectTimeout, file], [DEFAULTS.connectTimeoutS, 'default'])),
     idleTimeoutMs: ms(pick([seconds('--idle-timeout', flags.idleTimeout, true), '--idle-timeout'], [cfg.idleTimeout, file], [DEFAULTS.idleTimeoutS, 'default'])),
     retries: pick([retriesFlag, '--retries'], [cfg.retries, file], [DEFAULTS.retries, 'default']),
+    maxRetryWaitMs: ms(pick([seconds('--max-retry-wait', flags.maxRetryWait, true), '--max-retry-wait'], [cfg.maxRetryWait as number | undefined, file], [DEFAULTS.maxRetryWaitS, 'default'])),
     strategy: pick([flags.strategy, '--strategy'], [route?.strategy, file], ['priority', 'default']),
     breaker: route?.breaker,
     includeUsage: flags.streamOptions !== false,

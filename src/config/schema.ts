@@ -37,6 +37,8 @@ export interface RelayConfig {
   connectTimeout?: number;
   idleTimeout?: number;
   retries?: number;
+  /** Seconds: the longest retry-after relay honours (default 120). */
+  maxRetryWait?: number;
   headers?: Record<string, string>;
   endpoints?: Record<string, EndpointConfig>;
   routes?: Record<string, RouteConfig>;
@@ -98,6 +100,7 @@ export function validateConfig(raw: unknown): string[] {
   checkPositive(raw.connectTimeout, 'connectTimeout', problems);
   checkPositive(raw.idleTimeout, 'idleTimeout', problems);
   checkPositive(raw.retries, 'retries', problems, true);
+  checkPositive(raw.maxRetryWait, 'maxRetryWait', problems);
   if (raw.headers !== undefined) checkStringMap(raw.headers, 'headers', problems);
   if (raw.endpoints !== undefined) {
     if (!isObj(raw.endpoints)) problems.push('endpoints: must be a map of name -> { baseUrl, ... }');

@@ -211,6 +211,7 @@ export class RelayClient {
       apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, model: req.model, attempts,
       requestId: out.headers['x-request-id'], partial: out.state?.content, timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs,
       stopReason, serverWaitMs: waitMs ?? (out.failure?.kind === 'http' ? serverWaitMs(out.headers) : undefined), cause: out.cause,
+      retriedUnknown: this.policy.retryUnknownOutcome, stream: out.headers['content-type']?.includes('text/event-stream') ?? undefined,
     });
     return Object.assign(err, { attempts, state: out.state, rateLimit: out.status ? parseRateLimitHeaders(out.headers) : undefined });
   }

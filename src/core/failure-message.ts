@@ -19,6 +19,10 @@ export interface FailureContext {
   /** Why the retry policy stopped, e.g. "server asked to wait 600 s". */
   stopReason?: string;
   serverWaitMs?: number;
+  /** --retry-unknown was given, so lost connections were retried. */
+  retriedUnknown?: boolean;
+  /** The request was streamed (messages say "stream" only then). */
+  stream?: boolean;
   cause?: unknown;
 }
 
@@ -49,7 +53,7 @@ export function failureToError(ctx: FailureContext): RelayError {
         const what = ctx.hasKey
           ? `the key in ${ctx.apiKeyEnv} was refused; check it, or --base-url if this key belongs to another endpoint`
           : `no API key was sent (${ctx.apiKeyEnv} is not set); export ${ctx.apiKeyEnv} or name another variable with --api-key-env`;
-        return new RelayError(`${f.status} from ${ctx.url}: ${what}${rid}`, { ...init, code: 'auth', exitCode: EXIT.auth });
+        return new RelayError(`${f.status} from ${ctx.endpoint} (${ctx.url}): ${what}${rid}`, { ...init, code: 'auth', exitCode: EXIT.auth });
       }
       if (f.status === 404 && (s.code === 'model_not_found' || /model/i.test(s.message ?? ''))) {
         return new RelayError(`404 from ${ctx.url}: model "${ctx.model ?? '?'}" not found${said ? ` (${oneLine(s.message!)})` : ''}; run \`relay models\` to list what this endpoint serves${rid}`,
@@ -57,7 +61,9 @@ export function failureToError(ctx: FailureContext): RelayError {
       }
       if (f.status === 429) {
         const wait = ctx.serverWaitMs !== undefined ? `; server asked to wait ${Math.ceil(ctx.serverWaitMs / 1000)} s` : '';
-        const hint = ctx.stopReason?.includes('quota') ? 'check the account\'s plan and billing' : 'lower --rpm/--tpm or raise --retries';
+        const hint = ctx.stopReason?.includes('quota') ? 'check the account\'s plan and billing'
+          : ctx.serverWaitMs !== undefined && ctx.stopReason?.includes('server asked to wait') ? 'try again later, or let relay wait that long with --max-retry-wait SECONDS'
+            : 'lower --rpm/--tpm or raise --retries';
         return new RelayError(`429 rate limited by ${ctx.endpoint}${tries}${wait}${said}; ${hint}${rid}`,
           { ...init, code: s.code === 'insufficient_quota' ? 'insufficient_quota' : '429', exitCode: EXIT.api, retryable: true });
       }
@@ -68,7 +74,9 @@ export function failureToError(ctx: FailureContext): RelayError {
       return new RelayError(`cannot connect to ${ctx.url} (${f.code})${tries}: is the URL right and the server running?`,
         { ...base, code: f.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect_timeout' : 'connect', exitCode: EXIT.network, retryable: true });
     case 'disconnect':
-      return new RelayError(`connection to ${ctx.endpoint} lost after the request was sent (${f.code}); the request may have been billed, so it was not retried (--retry-unknown retries such requests)${rid}`,
+      return new RelayError(ctx.retriedUnknown
+        ? `connection to ${ctx.endpoint} lost after the request was sent (${f.code})${tries}; each attempt may have been billed${rid}`
+        : `connection to ${ctx.endpoint} lost after the request was sent (${f.code}); the request may have been billed, so it was not retried (--retry-unknown retries such requests)${rid}`,
         { ...base, code: 'disconnect', exitCode: EXIT.network, retryable: false });
     case 'timeout': {
       const msg = f.phase === 'idle'
@@ -79,7 +87,9 @@ export function failureToError(ctx: FailureContext): RelayError {
       return new RelayError(msg, { ...base, code: 'timeout', exitCode: EXIT.network, retryable: true });
     }
     case 'truncated':
-      return new RelayError(`stream from ${ctx.endpoint} ended before the reply was complete (no [DONE], no finish_reason)${tries}; partial output kept${rid}`,
+      return new RelayError(ctx.stream === false
+        ? `reply from ${ctx.endpoint} ended before it was complete (the JSON body was cut off)${tries}${rid}`
+        : `stream from ${ctx.endpoint} ended before the reply was complete (no [DONE], no finish_reason)${tries}; partial output kept${rid}`,
         { ...base, code: 'truncated', exitCode: EXIT.network, retryable: true });
     case 'stream_error': {
       const e = f.error;

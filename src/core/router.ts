@@ -133,7 +133,7 @@ export class Router {
         continue;
       }
       if (!decision.retry) {
-        if (failed.size > 1) throw this.allDown(failed);
+        if (failed.size > 1) throw this.allDown(failed, f);
         throw m.client.toError(out, req, attempts, decision.reason, decision.serverWaitMs);
       }
       retriesDone++;
@@ -143,12 +143,14 @@ export class Router {
     }
   }
 
-  private allDown(failed: Map<Member, string>): RelayError {
+  private allDown(failed: Map<Member, string>, lastFailure?: Failure): RelayError {
+    // HTTP answers (5xx, 429) are API errors (exit 5); no answer at all is a network failure (exit 6).
+    const exitCode = lastFailure?.kind === 'http' ? EXIT.api : EXIT.network;
     const parts = this.members.map((m) => {
       const why = failed.get(m) ?? (m.breaker.state !== 'closed' ? `circuit ${m.breaker.state}: ${m.breaker.lastReason ?? 'recent failures'}` : 'not tried');
       return `${m.client.endpoint.name} (${why})`;
     });
-    return new RelayError(`every endpoint of the route failed: ${parts.join('; ')}`, { code: 'all_endpoints_down', exitCode: EXIT.network, retryable: true });
+    return new RelayError(`every endpoint of the route failed: ${parts.join('; ')}`, { code: 'all_endpoints_down', exitCode, retryable: true });
   }
 
   /** Active health check: GET /models, timed; the outcome feeds the breaker like a request. */

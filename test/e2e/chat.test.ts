@@ -19,6 +19,7 @@ describe('relay chat against relay sim', () => {
         slow: { ttftMs: 50, tps: 20 },
         locked: { apiKey: KEY.replace('SECRET', 'OTHER') },
         once429: { faultScript: '429,ok', retryAfterS: 1 },
+        wait2: { faultScript: '429,ok', retryAfterS: 2 },
         fail500: { faults: '500=1' },
         stall: { faults: 'stall=1' },
         cut: { faults: 'truncate=1' },
@@ -61,7 +62,7 @@ describe('relay chat against relay sim', () => {
     const r = await runRelay(['chat', '--base-url', sim.baseUrl('locked'), '-m', 'sim-1', 'hi'], { env });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^relay: 401 from http:\/\/127\.0\.0\.1:\d+\/locked\/v1\/chat\/completions: the key in RELAY_API_KEY was refused/);
+    expect(r.stderr).toMatch(/^relay: 401 from default \(http:\/\/127\.0\.0\.1:\d+\/locked\/v1\/chat\/completions\): the key in RELAY_API_KEY was refused/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -72,6 +73,13 @@ describe('relay chat against relay sim', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // never earlier than the server asked (R18)
     expect(r.stdout).toBe(simReplyText(11, { messages: [{ role: 'user', content: 'hi' }] }));
     expect(r.stderr).toMatch(/429 rate limited; retrying in 1\.0 s/);
+  });
+
+  it('a retry-after above --max-retry-wait fails at once, naming the wait and how to allow it (R18)', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('wait2'), '-m', 'sim-1', '--max-retry-wait', '1', 'hi'], { env });
+    expect(r.code).toBe(5);
+    expect(sim.stats().profiles.wait2?.chatRequests).toBe(1); // no retry was sent
+    expect(r.stderr.trim()).toMatch(/^relay: 429 rate limited by default; server asked to wait 2 s: .*; try again later, or let relay wait that long with --max-retry-wait SECONDS/);
   });
 
   it('500 on every attempt: exit 5 after the default 2 retries', async () => {
