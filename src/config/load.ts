@@ -43,7 +43,9 @@ export async function loadConfig(opts: { env: NodeJS.ProcessEnv; cwd: string; co
   } catch (e) {
     if (e instanceof RelayError) throw e;
     const where = explicit ?? 'the config file';
-    throw new RelayError(`cannot read ${where}: ${(e as Error).message.split('\n')[0]}`, {
+    // Parsers put the reason on the lines after "Error in FILE:"; keep it, on one line.
+    const reason = (e as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' ');
+    throw new RelayError(`cannot read ${where}: ${reason}`, {
       code: 'config', exitCode: EXIT.config, cause: e,
     });
   }

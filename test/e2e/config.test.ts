@@ -62,6 +62,13 @@ describe('configuration', () => {
     expect(r.stderr).not.toContain('sk-inline');
   });
 
+  it('a YAML syntax error says what is wrong and where (exit 3)', async () => {
+    const dir = folder({ '.relayrc.yaml': 'endpoints: [\n  broken' });
+    const r = await runRelay(['config'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim()).toBe(`relay: cannot read the config file: YAML Error in ${join(dir, '.relayrc.yaml')}: unexpected end of the stream within a flow collection (3:1)`);
+  });
+
   it('RELAY_CONFIG pointing at a missing file is a configuration error (exit 3)', async () => {
     const r = await runRelay(['config'], { env: { RELAY_CONFIG: '/nonexistent/relay.yaml' } });
     expect(r.code).toBe(3);
