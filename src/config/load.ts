@@ -42,7 +42,7 @@ export async function loadConfig(opts: { env: NodeJS.ProcessEnv; cwd: string; co
     }
   } catch (e) {
     if (e instanceof RelayError) throw e;
-    const where = explicit ?? 'the config file';
+    const where = explicit || 'the config file';
     // Parsers put the reason on the lines after "Error in FILE:"; keep it, on one line.
     const reason = (e as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' ');
     throw new RelayError(`cannot read ${where}: ${reason}`, {
