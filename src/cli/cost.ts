@@ -7,7 +7,7 @@ Projection (what a model mix will cost):
   relay cost --tokens 10M --mix deepseek-v3.2=70,gpt-4.1=30 --input-share 0.8 --cache-hit 0.5
   relay cost --requests 100k --in 500 --out 200 --per day --mix gpt-4.1-mini=80,gpt-4.1=20 --compare claude-sonnet-4-5
 
-Actual spend (what a finished run cost), from relay batch output, chat --json documents or bench JSON:
+Actual spend (what a finished run cost), from relay batch output, chat --json documents, or JSON with per-request usage:
   relay cost --from out.jsonl --covers 1d          also projects a 30-day month of the same traffic
   relay batch in.jsonl | relay cost --from -
 
@@ -44,7 +44,7 @@ export function registerCost(program: Command, act: Act): void {
     .option('--cache-hit <fraction>', "share of input served from the provider's cache (default 0)")
     .option('--batch-share <fraction>', 'share of traffic sent through batch APIs at their discount (default 0)')
     .option('--per <period>', 'period the amounts cover: day, month or year (default month)')
-    .option('--from <file>', "price a finished run: relay batch output, chat --json or bench JSON ('-' for stdin)")
+    .option('--from <file>', "price a finished run: relay batch output or chat --json documents ('-' for stdin)")
     .option('--model <name>', 'model for --from records that do not name one')
     .option('--covers <duration>', 'time the --from run covers (6h, 1d, 2w): adds a 30-day month projection')
     .option('--scale <factor>', 'multiply the --from spend to project a month, e.g. 30x')

@@ -40,7 +40,8 @@ export async function runTurn(client: Chatter, req: ChatRequest, io: Io, opts: T
       signal: opts.signal,
       onDelta,
       onRetry: (r) => {
-        const next = r.delayMs > 0 ? `; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1})` : '';
+        // A failover goes to the next endpoint at once; a retry says when it will be sent.
+        const next = r.failover ? '' : `; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1})`;
         io.stderr.write(io.err.dim(`relay: ${r.reason}${next}`) + '\n');
       },
     });

@@ -39,7 +39,7 @@ export interface ClientOptions {
   debug?: (line: string) => void;
 }
 
-export interface RetryInfo { attempt: number; delayMs: number; reason: string; status?: number }
+export interface RetryInfo { attempt: number; delayMs: number; reason: string; status?: number; failover?: string }
 
 export interface ChatCallOptions {
   stream?: boolean;

@@ -104,7 +104,7 @@ export class Router {
       call.onAttempt?.(out, m.client.endpoint.name);
       if (pending) {
         failovers.push({ from: pending.from, to: m.client.endpoint.name, reason: pending.reason, switchMs: Math.max(0, out.timings.start - pending.at) });
-        call.onRetry?.({ attempt: attempts - 1, delayMs: 0, reason: `${pending.reason}; failed over to ${m.client.endpoint.name}` });
+        call.onRetry?.({ attempt: attempts - 1, delayMs: 0, reason: `${pending.reason}; failed over to ${m.client.endpoint.name}`, failover: m.client.endpoint.name });
         pending = undefined;
       }
       const sample = out.timings.ttft ?? out.timings.ttfb;
