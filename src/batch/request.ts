@@ -1,11 +1,16 @@
 import type { ChatMessage, ChatRequest } from '../core/types.js';
 import type { InputLine } from './jsonl.js';
+import type { IdSet } from './keys.js';
 
 // One input line -> one request, or the reason it cannot be one (DESIGN 5). Two shapes, mixable:
 //   simple:       {"id"?, "prompt": "..."} or {"id"?, "messages": [...], "model"?, ...params}
 //   OpenAI Batch: {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {...}}
 // Flags fill what a line leaves out (--model, --system, --temperature, --max-tokens).
 // Batch sends every request without streaming: `stream` and `stream_options` are dropped.
+// A line without a usable id (none given, or unparseable) gets the auto id `line-<n>`. Auto ids
+// are never duplicates of each other, so the duplicate check skips them; when a user's own id is
+// already `line-<n>`, the auto id becomes `line-<n>-auto` (again until free), so output ids stay
+// unique and the same input always gets the same ids (resume depends on that).
 
 export interface LineDefaults {
   model?: string;
@@ -18,8 +23,10 @@ export type LineErrorCode = 'invalid_json' | 'invalid_request' | 'line_too_long'
 
 export interface BatchItem {
   lineNo: number;
-  /** custom_id (OpenAI Batch) or id (simple), else `line-<n>`. */
+  /** custom_id (OpenAI Batch) or id (simple), else `line-<n>` (see autoId). */
   id: string;
+  /** The id was made up by relay: `line-<n>`, with `-auto` appended while it is a user's id. */
+  autoId?: boolean;
   format?: 'simple' | 'openai';
   request?: ChatRequest;
   error?: { code: LineErrorCode; message: string };
@@ -90,26 +97,43 @@ function finish(lineNo: number, id: string, format: BatchItem['format'], body: R
   return { lineNo, id, format, request };
 }
 
-export function parseLine(line: InputLine, d: LineDefaults): BatchItem {
+/** `line-<n>`, or with `-auto` appended while a user's own id (in `taken`) already is that. */
+export function autoIdFor(lineNo: number, taken?: IdSet): string {
+  let id = `line-${lineNo}`;
+  for (let i = 0; taken && i <= taken.size && taken.has(id); i++) id += '-auto';
+  return id;
+}
+
+/** `taken`: the user ids in the file that start with `line-` (ScanResult.lineIds), once known. */
+export function parseLine(line: InputLine, d: LineDefaults, taken?: IdSet): BatchItem {
+  const auto = { id: autoIdFor(line.lineNo, taken), used: false };
+  const item = parseOne(line, d, () => {
+    auto.used = true;
+    return auto.id;
+  });
+  if (auto.used) item.autoId = true;
+  return item;
+}
+
+function parseOne(line: InputLine, d: LineDefaults, fallbackId: () => string): BatchItem {
   const lineNo = line.lineNo;
-  const fallbackId = `line-${lineNo}`;
   if (line.oversized !== undefined) {
     const mb = (line.oversized / (1024 * 1024)).toFixed(1);
-    return fail(lineNo, fallbackId, 'line_too_long', `the line is ${mb} MB, more than relay reads in one line; split or shorten it`);
+    return fail(lineNo, fallbackId(), 'line_too_long', `the line is ${mb} MB, more than relay reads in one line; split or shorten it`);
   }
   let v: unknown;
   try {
     v = JSON.parse(line.text);
   } catch (e) {
-    return fail(lineNo, fallbackId, 'invalid_json', `not valid JSON (${(e as Error).message})`);
+    return fail(lineNo, fallbackId(), 'invalid_json', `not valid JSON (${(e as Error).message})`);
   }
-  if (!isObj(v)) return fail(lineNo, fallbackId, 'invalid_request', `expected a JSON object, got ${kindOf(v)}`);
+  if (!isObj(v)) return fail(lineNo, fallbackId(), 'invalid_request', `expected a JSON object, got ${kindOf(v)}`);
 
   const openai = 'custom_id' in v || 'body' in v || 'url' in v || 'method' in v;
   if (openai) {
     const id = readId(v.custom_id);
-    if (id === null) return fail(lineNo, fallbackId, 'invalid_request', '"custom_id" must be a non-empty string', 'openai');
-    const rid = id ?? fallbackId;
+    if (id === null) return fail(lineNo, fallbackId(), 'invalid_request', '"custom_id" must be a non-empty string', 'openai');
+    const rid = id ?? fallbackId();
     if (v.method !== undefined && String(v.method).toUpperCase() !== 'POST') {
       return fail(lineNo, rid, 'invalid_request', `"method" must be POST, got ${JSON.stringify(v.method)}`, 'openai');
     }
@@ -121,8 +145,8 @@ export function parseLine(line: InputLine, d: LineDefaults): BatchItem {
   }
 
   const id = readId(v.id);
-  if (id === null) return fail(lineNo, fallbackId, 'invalid_request', '"id" must be a non-empty string or a number', 'simple');
-  const rid = id ?? fallbackId;
+  if (id === null) return fail(lineNo, fallbackId(), 'invalid_request', '"id" must be a non-empty string or a number', 'simple');
+  const rid = id ?? fallbackId();
   const { id: _id, prompt, system, ...params } = v;
   if (prompt !== undefined) {
     if (params.messages !== undefined) return fail(lineNo, rid, 'invalid_request', 'give either "prompt" or "messages", not both', 'simple');

@@ -117,7 +117,7 @@ export class BatchRunner extends EventEmitter {
             this.stopScheduling('max-cost');
             break outer;
           }
-          const item = parseLine(line, o.defaults);
+          const item = parseLine(line, o.defaults, o.scan.lineIds);
           if (o.done?.has(item.id)) {
             this.stats.skipped++;
             if (item.request) this.countCopy(item);

@@ -1,6 +1,6 @@
 import { reservationTokens, completionReserve } from '../limit/estimate.js';
 import { readLines } from './jsonl.js';
-import { HashList, canonicalJson, hash53, type IdSet } from './keys.js';
+import { HashList, IdSet, canonicalJson, hash53 } from './keys.js';
 import { parseLine, type LineDefaults } from './request.js';
 
 // Pass 1 over the input, before any request: how many lines, which ids repeat (refused up front,
@@ -41,6 +41,8 @@ export interface ScanResult {
   repeats: Map<number, number>;
   /** Every model named, with its line count; tokens only when estimating. */
   models: Map<string, ModelEstimate>;
+  /** User ids that start with `line-`: auto ids equal to one of them get a suffix (request.ts). */
+  lineIds?: IdSet;
   /** Largest single reservation (prompt + n x max_tokens) and its line, when estimating. */
   largest?: { line: number; tokens: number };
 }
@@ -55,11 +57,16 @@ export async function scanInput(source: Source, opts: ScanOptions): Promise<Scan
   };
   const idHashes = new HashList();
   const bodies = new HashList();
+  const lineIds = IdSet.builder();
   for await (const batch of readLines(source(), opts.maxLineBytes)) {
     for (const line of batch) {
       res.lines++;
       const item = parseLine(line, opts.defaults);
-      idHashes.push(hash53(item.id));
+      // Auto ids (line-<n>) are unique among themselves and made unique against user ids below.
+      if (!item.autoId) {
+        idHashes.push(hash53(item.id));
+        if (item.id.startsWith('line-')) lineIds.add(item.id);
+      }
       if (!opts.done?.has(item.id)) res.toRun++;
       if (item.error) {
         res.invalid[item.error.code] = (res.invalid[item.error.code] ?? 0) + 1;
@@ -84,9 +91,23 @@ export async function scanInput(source: Source, opts: ScanOptions): Promise<Scan
     }
   }
   res.repeats = bodies.repeats();
+  const taken = lineIds.build();
+  if (taken.size) {
+    res.lineIds = taken;
+    // Resume: the done set holds the suffixed auto ids, so count again with them.
+    if (opts.done) res.toRun = await countToRun(source, opts, taken);
+  }
   const candidates = idHashes.repeats();
   if (candidates.size) res.duplicateIds = await confirmDuplicates(source, opts, candidates);
   return res;
+}
+
+async function countToRun(source: Source, opts: ScanOptions, taken: IdSet): Promise<number> {
+  let n = 0;
+  for await (const batch of readLines(source(), opts.maxLineBytes)) {
+    for (const line of batch) if (!opts.done!.has(parseLine(line, opts.defaults, taken).id)) n++;
+  }
+  return n;
 }
 
 /** Hash candidates are checked against the real ids: only true repeats are reported. */
@@ -95,7 +116,7 @@ async function confirmDuplicates(source: Source, opts: ScanOptions, candidates: 
   for await (const batch of readLines(source(), opts.maxLineBytes)) {
     for (const line of batch) {
       const item = parseLine(line, opts.defaults);
-      if (!candidates.has(hash53(item.id))) continue;
+      if (item.autoId || !candidates.has(hash53(item.id))) continue;
       const list = seen.get(item.id);
       if (list) list.push(item.lineNo);
       else seen.set(item.id, [item.lineNo]);

@@ -33,6 +33,8 @@ export function registerBatch(program: Command, act: Act): void {
     .addHelpText('after', `
 Input lines (mixable): {"id": "q1", "prompt": "..."}, {"id": "q2", "messages": [...], "model": "..."},
 or OpenAI Batch lines {"custom_id": "...", "method": "POST", "url": "/v1/chat/completions", "body": {...}}.
+Ids must be unique. A line without one (or unreadable) is named line-<n> after its line number, or
+line-<n>-auto when one of your own ids already is line-<n>.
 Output lines follow the OpenAI Batch output shape plus a "relay" object:
   {"id", "custom_id", "response": {"status_code", "request_id", "body"} | null,
    "error": {"code", "message"} | null, "relay": {"attempts", "latency_ms", "endpoint", "tokens", "cost", ...}}

@@ -57,6 +57,22 @@ describe('relay batch: input files', () => {
     expect(await requestsSoFar()).toBe(before);
   });
 
+  it('a user id "line-2" next to a broken line 2: not a duplicate; the broken line\'s record is line-2-auto, every id once', async () => {
+    const input = join(dir, 'auto-ids.jsonl');
+    writeFileSync(input, '{"id": "line-2", "prompt": "mine"}\n{"prompt": "broken"\n{"prompt": "no id"}\n');
+    const out = join(dir, 'auto-ids.out');
+    const r = await relay([input, '-o', out, '-m', 'gpt-4.1-mini']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).not.toMatch(/more than once/);
+    const got = Object.fromEntries(readOut(out).map((l) => [l.custom_id, l.error?.code ?? 'ok']));
+    expect(got).toEqual({ 'line-2': 'ok', 'line-2-auto': 'invalid_json', 'line-3': 'ok' });
+    // Resume keeps to the same ids: only the failed line runs again.
+    const again = await relay([input, '-o', out, '-m', 'gpt-4.1-mini', '--resume']);
+    expect(again.code).toBe(7);
+    expect(again.stderr).toMatch(/2 of 3 lines already done, 1 to run/);
+    expect([...idCounts(readOut(out)).values()]).toEqual([1, 1, 1]);
+  });
+
   it('lines with no model anywhere are refused up front, naming the lines (exit 2)', async () => {
     const input = writeJsonl(join(dir, 'nomodel.jsonl'), [{ prompt: 'x', model: 'gpt-4.1-mini' }, { prompt: 'y' }]);
     const r = await relay([input]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseLine, type LineDefaults } from '../../src/batch/request.js';
+import { autoIdFor, parseLine, type LineDefaults } from '../../src/batch/request.js';
+import { IdSet } from '../../src/batch/keys.js';
 
 const line = (v: unknown, lineNo = 7) => ({ lineNo, text: typeof v === 'string' ? v : JSON.stringify(v) });
 const parse = (v: unknown, d: LineDefaults = { model: 'default-model' }) => parseLine(line(v), d);
@@ -69,5 +70,14 @@ describe('parseLine: lines that are not requests', () => {
 
   it('an invalid line keeps its own id when it has one, so its error record can be matched', () => {
     expect(parse({ custom_id: 'c-9', url: '/v1/embeddings', body: {} }).id).toBe('c-9');
+  });
+
+  it('auto ids: line-<n> for lines without one, marked as auto; a user id that is already line-<n> pushes it to line-<n>-auto', () => {
+    const broken = { lineNo: 2, text: '{"prompt": "no closing brace"' };
+    expect(parseLine(broken, {})).toMatchObject({ id: 'line-2', autoId: true });
+    expect(parseLine(line({ id: 'line-2', prompt: 'x' }), {}).autoId).toBeUndefined();
+    const taken = IdSet.from(['line-2', 'line-2-auto']);
+    expect(parseLine(broken, {}, taken).id).toBe('line-2-auto-auto');
+    expect(autoIdFor(3, taken)).toBe('line-3');
   });
 });
