@@ -122,6 +122,7 @@ describe('routes through the CLI', () => {
       endpoints: {
         locked: { baseUrl: locked.url, simulated: true },
         good: { baseUrl: good.url, simulated: true },
+        prefixed: { baseUrl: good.url, models: { 'gpt-4.1': 'openai/gpt-4.1' } },
         down1: { baseUrl: 'http://127.0.0.1:9/v1' },
         down2: { baseUrl: 'http://127.0.0.1:7/v1' },
       },
@@ -135,6 +136,12 @@ describe('routes through the CLI', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/relay: 401 from .*: the key in RELAY_API_KEY was refused/);
     expect(r.stdout).toBe('');
+  });
+
+  it('an endpoint that spells model names its own way gets its name on the wire', async () => {
+    const r = await runRelay(['chat', '--endpoint', 'prefixed', '-m', 'gpt-4.1', '--json', 'hi'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).model).toBe('openai/gpt-4.1'); // the simulator echoes the model it was sent
   });
 
   it('a route whose endpoints are all down ends with an error naming each endpoint and why (exit 6)', async () => {
