@@ -39,6 +39,25 @@ function relay(args, title) {
   });
 }
 
+/** The Portkey gateway, when installed (a dev dependency), forced onto 127.0.0.1. */
+function startPortkey() {
+  const entry = join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+  if (!existsSync(entry)) return Promise.resolve(undefined);
+  const proc = spawn(process.execPath, ['--import', join(root, 'test/helpers/loopback-listen.mjs'), entry, '--port=0', '--headless'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  return new Promise((resolve) => {
+    let err = '';
+    const timer = setTimeout(() => { proc.kill(); resolve(undefined); }, 20_000);
+    proc.on('exit', () => { clearTimeout(timer); resolve(undefined); });
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => {
+      err += d;
+      const m = /LISTENING (\d+)/.exec(err);
+      if (m) { clearTimeout(timer); resolve({ url: `http://127.0.0.1:${m[1]}/v1`, stop: () => proc.kill('SIGTERM') }); }
+    });
+  });
+}
+
 const steps = [];
 const sim = await startSim(['--latency', '40ms', '--ttft', '250ms', '--tps', '60', '--seed', '7',
   '--profiles', join(root, 'fixtures/demo/regions.json'),
@@ -58,6 +77,18 @@ try {
   steps.push(await relay(['bench', '-m', 'gpt-4.1-mini', '-n', '15', '-c', '16', '--max-tokens', '16', '--seed', '7', '--warmup', '1',
     ...regions.flatMap((r) => ['--target', `${r}-direct=${origin}/${r}-direct/v1`, '--target', `${r}-relay=${origin}/${r}-relay/v1`]),
     '--html', join(out, 'bench.html')], 'five simulated regions, direct versus relay'));
+  const gateway = await startPortkey();
+  if (gateway) {
+    try {
+      console.error(`\ndemo: the Portkey AI gateway (a real relay, from node_modules) at ${gateway.url}, in front of the simulator`);
+      steps.push(await relay(['bench', '-m', 'gpt-4.1-mini', '-n', '30', '-c', '4', '--max-tokens', '16', '--seed', '7',
+        '--header', 'x-portkey-provider: openai', '--header', `x-portkey-custom-host: ${origin}/v1`,
+        '--target', `local-direct=${origin}/v1`, '--target', `local-relay=${gateway.url}`],
+        'direct to the simulator versus through the Portkey gateway: the gateway\'s own added latency'));
+    } finally {
+      gateway.stop();
+    }
+  }
   steps.push(await relay(['cost', '--tokens', '10M', '--mix', 'deepseek-v3.2=70,gpt-4.1=30', '--input-share', '0'],
     'the monthly bill of a 70/30 model mix, from dated list prices'));
 } finally {
