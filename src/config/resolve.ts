@@ -153,7 +153,7 @@ export function resolveSettings(flags: RequestFlags, loaded: LoadedConfig, env: 
     connectTimeoutMs: ms(pick([seconds('--connect-timeout', flags.connectTimeout), '--connect-timeout'], [cfg.connectTimeout, file], [DEFAULTS.connectTimeoutS, 'default'])),
     idleTimeoutMs: ms(pick([seconds('--idle-timeout', flags.idleTimeout, true), '--idle-timeout'], [cfg.idleTimeout, file], [DEFAULTS.idleTimeoutS, 'default'])),
     retries: pick([retriesFlag, '--retries'], [cfg.retries, file], [DEFAULTS.retries, 'default']),
-    maxRetryWaitMs: ms(pick([seconds('--max-retry-wait', flags.maxRetryWait, true), '--max-retry-wait'], [cfg.maxRetryWait as number | undefined, file], [DEFAULTS.maxRetryWaitS, 'default'])),
+    maxRetryWaitMs: ms(pick([seconds('--max-retry-wait', flags.maxRetryWait, true), '--max-retry-wait'], [cfg.maxRetryWait, file], [DEFAULTS.maxRetryWaitS, 'default'])),
     strategy: pick([flags.strategy, '--strategy'], [route?.strategy, file], ['priority', 'default']),
     breaker: route?.breaker,
     includeUsage: flags.streamOptions !== false,

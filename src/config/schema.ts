@@ -43,8 +43,19 @@ export interface RelayConfig {
   endpoints?: Record<string, EndpointConfig>;
   routes?: Record<string, RouteConfig>;
   prices?: Record<string, PriceOverride>;
-  /** Settings of other commands (batch, bench, ...) that they validate themselves. */
-  [key: string]: unknown;
+}
+
+const TOP_KEYS = ['baseUrl', 'apiKeyEnv', 'defaultModel', 'defaultEndpoint', 'timeout', 'connectTimeout', 'idleTimeout', 'retries',
+  'maxRetryWait', 'headers', 'endpoints', 'routes', 'prices'];
+const ENDPOINT_KEYS = ['baseUrl', 'apiKeyEnv', 'region', 'via', 'headers', 'models', 'simulated'];
+
+/** A misspelt key would otherwise be ignored without a word; name it with the closest known one. */
+function unknownKeys(obj: Record<string, unknown>, known: string[], path: string, problems: string[]): void {
+  for (const k of Object.keys(obj)) {
+    if (known.includes(k) || k.startsWith('$') || k.startsWith('_')) continue;
+    const near = known.find((n) => n.toLowerCase() === k.toLowerCase() || n.toLowerCase().startsWith(k.toLowerCase().slice(0, 4)));
+    problems.push(`${path}${k}: unknown setting${near ? ` (did you mean ${near}?)` : ''}`);
+  }
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -87,11 +98,13 @@ function checkEndpoint(name: string, e: unknown, problems: string[]): void {
   for (const k of Object.keys(e)) {
     if (k === 'apiKey' || k === 'key') problems.push(`${p}.${k}: keys are not read from files; put the key in an environment variable and name it in apiKeyEnv`);
   }
+  unknownKeys(Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'apiKey' && k !== 'key')), ENDPOINT_KEYS, `${p}.`, problems);
 }
 
 export function validateConfig(raw: unknown): string[] {
   const problems: string[] = [];
   if (!isObj(raw)) return ['(top level): must be an object'];
+  unknownKeys(raw, TOP_KEYS, '', problems);
   if (raw.baseUrl !== undefined) checkUrl(raw.baseUrl, 'baseUrl', problems);
   for (const k of ['defaultModel', 'defaultEndpoint', 'apiKeyEnv'] as const) {
     if (raw[k] !== undefined && typeof raw[k] !== 'string') problems.push(`${k}: must be a string`);

@@ -42,6 +42,7 @@ describe('configuration', () => {
     const dir = folder({
       'relay.config.json': JSON.stringify({
         timeout: -1,
+        defaultModle: 'gpt-4.1',
         endpoints: { a: { baseUrl: 'not a url', via: 'sideways' }, b: { apiKey: 'sk-inline' } },
         routes: { main: { endpoints: ['a', 'missing'], strategy: 'fastest' } },
       }),
@@ -57,8 +58,9 @@ describe('configuration', () => {
       'endpoints.b.apiKey: keys are not read from files',
       'routes.main.endpoints: "missing" is not a configured endpoint',
       'routes.main.strategy: must be one of priority, latency, round-robin, cost',
+      'defaultModle: unknown setting (did you mean defaultModel?)',
     ]) expect(r.stderr).toContain(problem);
-    expect(r.stderr).toMatch(/^relay: invalid configuration \(7 problems\):/);
+    expect(r.stderr).toMatch(/^relay: invalid configuration \(8 problems\):/);
     expect(r.stderr).not.toContain('sk-inline');
   });
 
