@@ -5,6 +5,7 @@ import { lookup, type PriceBook } from '../cost/price-table.js';
 import { priceSplit } from '../cost/pricing.js';
 import { int, ZERO } from '../cost/rational.js';
 import type { ScanResult } from '../batch/scan.js';
+import { plural } from '../output/progress.js';
 import { dryRunTable, writeSummaryJson, type DryRunRow } from './batch-report.js';
 import type { BatchOptions } from './batch-options.js';
 
@@ -23,7 +24,7 @@ export function dryRun(scan: ScanResult, book: PriceBook, io: Io, opts: BatchOpt
   const toRun = scan.toRun - invalid;
   io.stdout.write(dryRunTable(rows, { lines: scan.lines, invalid, toRun }));
   for (const msg of scan.firstErrors) io.stderr.write(io.err.warn(`relay: invalid: ${msg}`) + '\n');
-  if (invalid > scan.firstErrors.length) io.stderr.write(io.err.warn(`relay: … and ${invalid - scan.firstErrors.length} more invalid lines`) + '\n');
+  if (invalid > scan.firstErrors.length) io.stderr.write(io.err.warn(`relay: … and ${plural(invalid - scan.firstErrors.length, 'more invalid line')}`) + '\n');
   if (scan.largest) io.stderr.write(io.err.dim(`relay: largest reservation: line ${scan.largest.line}, ${scan.largest.tokens} tokens (prompt + n x max_tokens)`) + '\n');
   if (opts.summaryJson) {
     writeSummaryJson(opts.summaryJson, {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Style } from '../output/style.js';
 import type { CsvFile } from '../output/csv.js';
-import { formatDuration } from '../output/progress.js';
+import { formatDuration, plural } from '../output/progress.js';
 import { formatUsd } from '../cost/money.js';
 import { fromNumber, type Rational } from '../cost/rational.js';
 import { usdRational } from '../batch/pricing.js';
@@ -41,13 +41,13 @@ export function summaryText(s: BatchSummary, style: Style): string {
   const lat = s.latencyMs;
   const t = s.tokens;
   const out = [
-    `relay batch: ${style.ok(`${n(l.ok)} ok`)}, ${failed}, ${n(l.skipped)} skipped (done before), ${n(l.notRun)} not run, of ${n(l.total)} lines${extra ? `; ${extra}` : ''}`,
-    `  tokens ${n(t.prompt)} in (${n(t.cached)} cached) / ${n(t.completion)} out${t.estimated ? ' (partly estimated)' : ''} | cost ${money(s.cost)}${s.costUnpricedLines ? ` (${n(s.costUnpricedLines)} lines with no known price)` : ''}`,
-    `  latency p50 ${fmtMs(lat.p50)} p95 ${fmtMs(lat.p95)} p99 ${fmtMs(lat.p99)} | ${n(s.requests)} requests (${n(s.retries)} retries) in ${formatDuration(s.wallMs)} | ${n(s.achieved.requestsPerMin)} req/min, ${n(Math.round(s.achieved.tokensPerMin))} tok/min`,
+    `relay batch: ${style.ok(`${n(l.ok)} ok`)}, ${failed}, ${n(l.skipped)} skipped (done before), ${n(l.notRun)} not run, of ${plural(l.total, 'line')}${extra ? `; ${extra}` : ''}`,
+    `  tokens ${n(t.prompt)} in (${n(t.cached)} cached) / ${n(t.completion)} out${t.estimated ? ' (partly estimated)' : ''} | cost ${money(s.cost)}${s.costUnpricedLines ? ` (${plural(s.costUnpricedLines, 'line')} with no known price)` : ''}`,
+    `  latency p50 ${fmtMs(lat.p50)} p95 ${fmtMs(lat.p95)} p99 ${fmtMs(lat.p99)} | ${plural(s.requests, 'request')} (${plural(s.retries, 'retry', 'retries')}) in ${formatDuration(s.wallMs)} | ${n(s.achieved.requestsPerMin)} req/min, ${n(Math.round(s.achieved.tokensPerMin))} tok/min`,
   ];
   const eps = Object.entries(s.endpoints);
   if (eps.length > 1 || eps.some(([, e]) => e.failoversFrom || e.breakerOpenings)) {
-    out.push(`  endpoints: ${eps.map(([name, e]) => `${name} ${n(e.lines)} lines${e.failoversFrom ? `, ${n(e.failoversFrom)} failovers away` : ''}${e.breakerOpenings ? `, breaker opened ${n(e.breakerOpenings)}x` : ''}`).join('; ')}`);
+    out.push(`  endpoints: ${eps.map(([name, e]) => `${name} ${plural(e.lines, 'line')}${e.failoversFrom ? `, ${plural(e.failoversFrom, 'failover')} away` : ''}${e.breakerOpenings ? `, breaker opened ${n(e.breakerOpenings)}x` : ''}`).join('; ')}`);
   }
   return out.join('\n');
 }
@@ -96,6 +96,6 @@ export function dryRunTable(rows: DryRunRow[], totals: { lines: number; invalid:
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [fmt(head), ...body.map(fmt)];
-  lines.push('', `${n(totals.lines)} lines: ${n(totals.toRun)} to run, ${n(totals.invalid)} invalid. Estimates: prompts counted with the tokenizer, replies at their max_tokens (${DEFAULT_COMPLETION_RESERVE} for lines that set none, as the --tpm limiter assumes; a reply may be longer then); nothing was sent.`);
+  lines.push('', `${plural(totals.lines, 'line')}: ${n(totals.toRun)} to run, ${n(totals.invalid)} invalid. Estimates: prompts counted with the tokenizer, replies at their max_tokens (${DEFAULT_COMPLETION_RESERVE} for lines that set none, as the --tpm limiter assumes; a reply may be longer then); nothing was sent.`);
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,7 @@ import { buildBook, pricesFileLayer, type OverrideLayer } from '../cost/override
 import type { PriceBook } from '../cost/price-table.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { RateLimiter } from '../limit/limiter.js';
-import { createProgress } from '../output/progress.js';
+import { createProgress, plural } from '../output/progress.js';
 import { DiskCache } from '../batch/cache.js';
 import { knownPrice, makePricer } from '../batch/pricing.js';
 import { prepareResume, type ResumeState } from '../batch/resume.js';
@@ -49,7 +49,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
   checkScan(scan, opts, s, book);
   if (opts.dryRun) return dryRun(scan, book, io, opts);
   for (const m of scan.models.keys()) if (!knownPrice(book, m)) note(`relay: no price known for model ${m}: its cost shows as unknown (add one with --prices FILE)`);
-  if (resume?.existed) note(`relay: resume: ${scan.lines - scan.toRun} of ${scan.lines} lines already done, ${scan.toRun} to run`);
+  if (resume?.existed) note(`relay: resume: ${scan.lines - scan.toRun} of ${plural(scan.lines, 'line')} already done, ${scan.toRun} to run`);
 
   const chatter = setup!.chatter();
   const sink: LineSink = opts.output ? new FileSink(opts.output, opts.overwrite ? 'truncate' : 'append') : new StreamSink(io.stdout);
@@ -113,8 +113,8 @@ async function prepareOutput(opts: BatchOptions, note: (l: string) => void): Pro
   const r = await prepareResume(path, { skipFailed: Boolean(opts.skipFailed) });
   if (!r.existed) note(`relay: resume: ${path} does not exist yet; starting from the first line`);
   if (r.repairedBytes) note(`relay: resume: cut a torn last line (${r.repairedBytes} bytes) off ${path}, left by an interrupted write; that line runs again`);
-  if (r.failedRemoved) note(`relay: resume: ${r.failedRemoved} failed line(s) removed from ${path}; they run again (--skip-failed keeps them)`);
-  if (r.unreadable || r.duplicates) note(`relay: resume: removed ${r.unreadable} unreadable and ${r.duplicates} duplicate line(s) from ${path}`);
+  if (r.failedRemoved) note(`relay: resume: ${plural(r.failedRemoved, 'failed line')} removed from ${path}; ${r.failedRemoved === 1 ? 'it runs' : 'they run'} again (--skip-failed keeps them)`);
+  if (r.unreadable || r.duplicates) note(`relay: resume: removed ${[r.unreadable ? plural(r.unreadable, 'unreadable line') : '', r.duplicates ? plural(r.duplicates, 'duplicate line') : ''].filter(Boolean).join(' and ')} from ${path}`);
   return r;
 }
 
@@ -122,10 +122,10 @@ function checkScan(scan: ScanResult, opts: BatchOptions, s: BatchSettings, book:
   if (scan.duplicateIds.length) {
     const shown = scan.duplicateIds.slice(0, 10).map((d) => `${JSON.stringify(d.id)} (lines ${d.lines.slice(0, 5).join(', ')}${d.lines.length > 5 ? ', …' : ''})`);
     const more = scan.duplicateIds.length > 10 ? `, and ${scan.duplicateIds.length - 10} more` : '';
-    throw usageError(`${scan.duplicateIds.length} id(s) appear more than once in ${opts.input}: ${shown.join('; ')}${more}; ids must be unique so each result can be matched and resumed`);
+    throw usageError(`${plural(scan.duplicateIds.length, 'id')} ${scan.duplicateIds.length === 1 ? 'appears' : 'appear'} more than once in ${opts.input}: ${shown.join('; ')}${more}; ids must be unique so each result can be matched and resumed`);
   }
   if (scan.missingModel.count) {
-    throw usageError(`${scan.missingModel.count} line(s) name no model (line ${scan.missingModel.first.join(', ')}${scan.missingModel.count > scan.missingModel.first.length ? ', …' : ''}); pass --model NAME, set RELAY_MODEL, or add "model" to them`);
+    throw usageError(`${plural(scan.missingModel.count, 'line')} ${scan.missingModel.count === 1 ? 'names' : 'name'} no model (line${scan.missingModel.first.length === 1 ? '' : 's'} ${scan.missingModel.first.join(', ')}${scan.missingModel.count > scan.missingModel.first.length ? ', …' : ''}); pass --model NAME, set RELAY_MODEL, or add "model" to ${scan.missingModel.count === 1 ? 'it' : 'them'}`);
   }
   if (s.maxCost) {
     const unpriced = [...scan.models.keys()].filter((m) => !knownPrice(book, m));
@@ -144,7 +144,7 @@ function interruptions(runner: BatchRunner, graceMs: number, say: (line: string)
       state.waitingAtStop = runner.waiting;
       const sending = runner.inFlight - runner.waiting;
       runner.stop();
-      say(`relay: stopping: no new lines${state.waitingAtStop ? `; ${state.waitingAtStop} waiting to retry or for the rate limit were cancelled` : ''}` +
+      say(`relay: stopping: no new lines${state.waitingAtStop ? `; ${state.waitingAtStop} waiting to retry or for the rate limit ${state.waitingAtStop === 1 ? 'was' : 'were'} cancelled` : ''}` +
         (sending ? `; ${sending} in flight get ${graceMs / 1000} s to finish (Ctrl-C again to stop them now)` : ''));
       timer = setTimeout(() => runner.abortAll(), graceMs);
       timer.unref();
@@ -167,25 +167,25 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
     ? `resume with: ${resumeCommand(process.argv.slice(2))}`
     : 'results went to stdout, so nothing records what is done: rerun with -o FILE to be able to resume';
   if (summary.stoppedBy === 'interrupt') {
-    const retrying = waitingAtStop ? ` (${waitingAtStop} were waiting to retry or for the rate limit)` : '';
-    throw new RelayError(`interrupted: ${l.ok + l.failed} lines written this run, ${l.notRun} not run${retrying}; ${resumeHint}${opts.input === '-' ? ' (pipe the same input again)' : ''}`,
+    const retrying = waitingAtStop ? ` (${waitingAtStop} ${waitingAtStop === 1 ? 'was' : 'were'} waiting to retry or for the rate limit)` : '';
+    throw new RelayError(`interrupted: ${plural(l.ok + l.failed, 'line')} written this run, ${l.notRun} not run${retrying}; ${resumeHint}${opts.input === '-' ? ' (pipe the same input again)' : ''}`,
       { code: 'interrupted', exitCode: EXIT.interrupted });
   }
   if (summary.stoppedBy === 'max-cost') {
-    throw new RelayError(`spend reached --max-cost ${s.maxCostText} (spent $${summary.cost}); ${l.notRun} lines not run; ${resumeHint} and a higher --max-cost`,
+    throw new RelayError(`spend reached --max-cost ${s.maxCostText} (spent $${summary.cost}); ${plural(l.notRun, 'line')} not run; ${resumeHint} and a higher --max-cost`,
       { code: 'max_cost', exitCode: EXIT.threshold });
   }
   if (l.notRun > 0) {
     // Every line gets a record unless the run was stopped; anything else (an input that changed
     // under the run) must not look like success.
-    throw new RelayError(`${l.notRun} of ${l.total} lines were not run (did the input change during the run?); ${resumeHint}`,
+    throw new RelayError(`${l.notRun} of ${plural(l.total, 'line')} ${l.notRun === 1 ? 'was' : 'were'} not run (did the input change during the run?); ${resumeHint}`,
       { code: 'incomplete', exitCode: EXIT.internal });
   }
   const done = l.ok + l.failed;
   if (done > 0 && l.failed / done > s.maxErrorRate) {
     const pct = ((l.failed / done) * 100).toFixed(2).replace(/\.?0+$/, '');
     const where = opts.errors ? ` (listed in ${opts.errors})` : '';
-    throw new RelayError(`${l.failed} of ${done} lines failed (${pct}%)${where}, above --max-error-rate ${s.maxErrorRate}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}` : resumeHint}`,
+    throw new RelayError(`${l.failed} of ${plural(done, 'line')} failed (${pct}%)${where}, above --max-error-rate ${s.maxErrorRate}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}` : resumeHint}`,
       { code: 'max_error_rate', exitCode: EXIT.threshold });
   }
   return EXIT.ok;

@@ -136,3 +136,8 @@ function statusLines(stream: NodeJS.WritableStream, state: State, opts: Progress
     },
   };
 }
+
+/** `1 line`, `2 lines`, `1,024 lines`: a count with its noun in agreement. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

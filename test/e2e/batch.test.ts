@@ -53,7 +53,7 @@ describe('relay batch: input files', () => {
     const r = await relay([input, '-m', 'gpt-4.1-mini']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/relay: 2 id\(s\) appear more than once in .*dups\.jsonl: "a" \(lines 1, 3\); "b" \(lines 2, 4\)/);
+    expect(r.stderr).toMatch(/relay: 2 ids appear more than once in .*dups\.jsonl: "a" \(lines 1, 3\); "b" \(lines 2, 4\)/);
     expect(await requestsSoFar()).toBe(before);
   });
 
@@ -77,7 +77,7 @@ describe('relay batch: input files', () => {
     const input = writeJsonl(join(dir, 'nomodel.jsonl'), [{ prompt: 'x', model: 'gpt-4.1-mini' }, { prompt: 'y' }]);
     const r = await relay([input]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/1 line\(s\) name no model \(line 2\); pass --model NAME/);
+    expect(r.stderr).toMatch(/1 line names no model \(line 2\); pass --model NAME/);
   });
 
   it('stdin in, results on stdout: nothing but result lines on stdout, the summary on stderr', async () => {
@@ -135,6 +135,14 @@ describe('relay batch: the input and unrelated files are never damaged', () => {
 });
 
 describe('relay batch: dry run, spend and reports', () => {
+  it('--help says what --report covers after --resume and that --dry-run exits 2 on invalid lines', async () => {
+    const r = await runRelay(['batch', '--help'], { timeout: 30_000 });
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--report <file> .*one row per line run in this invocation \(with --resume, rows of earlier runs are not repeated\)/);
+    expect(help).toMatch(/--dry-run .*exits 2 when some lines are invalid/);
+  });
+
   it('--dry-run sends nothing and prints tokens and cost per model, marked as estimates', async () => {
     const input = writeJsonl(join(dir, 'dry.jsonl'), [
       ...prompts(3).map((p) => ({ ...p, model: 'gpt-4.1', max_tokens: 100 })),
@@ -221,7 +229,7 @@ describe('relay batch: dry run, spend and reports', () => {
     const lines = readOut(out);
     expect(lines.map((l) => l.custom_id).sort()).toEqual(['req-1', 'req-2', 'req-3']);
     expect(lines.every((l) => l.response?.status_code === 200 && l.error === null)).toBe(true);
-    expect(r.stderr).toMatch(/2 failed line\(s\) removed/);
+    expect(r.stderr).toMatch(/2 failed lines removed/);
     expect(existsSync(`${out}.relay-resume-tmp`)).toBe(false);
   });
 });

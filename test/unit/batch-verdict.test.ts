@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { verdict } from '../../src/commands/batch.js';
 import type { BatchSettings } from '../../src/commands/batch-options.js';
 import type { BatchSummary } from '../../src/batch/stats.js';
+import { summaryText } from '../../src/commands/batch-report.js';
+import type { Style } from '../../src/output/style.js';
 
 // The exit code of a finished batch run: only a run where every line got a record may exit 0.
 
@@ -26,5 +28,28 @@ describe('batch verdict', () => {
     const e = fails(() => verdict(summary({ total: 8, ok: 2, notRun: 6 }), settings, { input: 'in.jsonl', output: 'out.jsonl' }, 0));
     expect(e.exitCode).toBe(1);
     expect(e.message).toMatch(/^6 of 8 lines were not run .*resume with: relay /);
+  });
+
+  it('counts agree with their nouns: 1 line, 1 was waiting', () => {
+    const e = fails(() => verdict(summary({ total: 2, ok: 1, notRun: 1 }, 'interrupt'), settings, { input: 'in.jsonl', output: 'out.jsonl' }, 1));
+    expect(e.message).toMatch(/^interrupted: 1 line written this run, 1 not run \(1 was waiting to retry or for the rate limit\)/);
+    const m = fails(() => verdict(summary({ total: 3, ok: 2, notRun: 1 }, 'max-cost'), { ...settings, maxCostText: '$1' }, { input: 'in.jsonl' }, 0));
+    expect(m.message).toMatch(/; 1 line not run;/);
+    const f = fails(() => verdict(summary({ total: 1, failed: 1 }), settings, { input: 'in.jsonl' }, 0));
+    expect(f.message).toMatch(/^1 of 1 line failed/);
+  });
+});
+
+describe('batch summary text', () => {
+  it('one line, one request, no retries: singular nouns', () => {
+    const plain = { ok: (t: string) => t, warn: (t: string) => t, dim: (t: string) => t } as unknown as Style;
+    const text = summaryText({
+      lines: { total: 1, ok: 1, failed: 0, skipped: 0, notRun: 0, cached: 0, deduplicated: 0 }, failedByCode: {}, requests: 1, retries: 1,
+      tokens: { prompt: 5, cached: 0, completion: 3, estimated: false }, cost: 0, costUnpricedLines: 1,
+      latencyMs: { p50: 10, p95: 10, p99: 10, max: 10 }, wallMs: 10, achieved: { requestsPerMin: 1, tokensPerMin: 8 }, endpoints: {},
+    } as unknown as BatchSummary, plain);
+    expect(text).toMatch(/not run, of 1 line\n/);
+    expect(text).toMatch(/\(1 line with no known price\)/);
+    expect(text).toMatch(/\| 1 request \(1 retry\) in /);
   });
 });
