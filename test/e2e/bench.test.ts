@@ -125,6 +125,10 @@ describe('relay bench', () => {
     const alone = JSON.parse((await runRelay(['bench', 'merge', file('logs/one'), '--json'])).stdout);
     expect(alone.targets).toEqual(JSON.parse(one.stdout).targets);
     expect(alone.pairs).toEqual(JSON.parse(one.stdout).pairs);
+    // The same run given twice would double every sample: refused.
+    const twice = await runRelay(['bench', 'merge', file('logs/one'), file('logs/one') + '/']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/given more than once/);
   });
 
   it('open loop: a server stall shows in the response time, every scheduled request is counted', async () => {
