@@ -4,7 +4,7 @@ import { usageError } from '../core/errors.js';
 import { logFileName, readIntervalLog } from './hlog.js';
 import { METRIC_NAMES, type MetricName } from './metrics.js';
 import { addCounts, emptyCounts, newHistogramSet, type Counts } from './recorder.js';
-import type { LoadSummary, RunData, TargetData, TargetInfo } from './run-data.js';
+import type { RunData, TargetData, TargetInfo } from './run-data.js';
 
 // `--hdr-log DIR` leaves the interval logs plus run.json (counts, targets, seed, config);
 // `relay bench merge DIR...` adds several such folders up, target by target and bucket by
@@ -18,18 +18,8 @@ interface ManifestTarget extends TargetInfo {
   logs: Partial<Record<MetricName, string>>;
 }
 
-interface Manifest {
-  format: string;
-  relayVersion: string;
-  seed: number;
-  config: Record<string, unknown>;
-  startMs: number;
-  durationMs: number;
-  stream: boolean;
-  load: LoadSummary;
-  interrupted: boolean;
-  targets: ManifestTarget[];
-}
+/** What a run's folder says about it: the run's own fields, with each target's log files. */
+type Manifest = Omit<RunData, 'targets'> & { format: string; targets: ManifestTarget[] };
 
 export function writeManifest(dir: string, run: RunData): void {
   const m: Manifest = {
