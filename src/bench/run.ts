@@ -119,7 +119,8 @@ export async function runBench(o: RunOptions): Promise<RunData> {
     },
     targets: o.targets.map((t, i) => ({
       ...t.info,
-      simulated: t.info.simulated || recorders[i]!.counts.simulatedReplies > 0,
+      // The replies' marker header counts as much as the config's flag; the config echo agrees.
+      simulated: (t.info.simulated ||= recorders[i]!.counts.simulatedReplies > 0),
       counts: recorders[i]!.counts,
       histograms: recorders[i]!.totals,
     })),
