@@ -82,8 +82,10 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
     await Promise.all([sink.close(), errorSink?.close(), chatter.close()]);
     report?.close();
   }
-  for (const h of chatter.router?.health() ?? []) {
-    (summary.endpoints[h.name] ??= { lines: 0, failoversFrom: 0 }).breakerOpenings = h.openings;
+  // A route's endpoints are listed in its order, each with its breaker openings.
+  const health = chatter.router?.health() ?? [];
+  if (health.length) {
+    summary.endpoints = Object.fromEntries(health.map((h) => [h.name, { ...(summary.endpoints[h.name] ?? { lines: 0, failoversFrom: 0 }), breakerOpenings: h.openings }]));
   }
   if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
   if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });

@@ -1,6 +1,7 @@
 import type { Io } from '../cli/io.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import { EXIT, usageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
 import { Router, type ProbeResult } from '../core/router.js';
 import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
@@ -26,25 +27,28 @@ export async function routeStatus(opts: RequestFlags & { probes?: string; json?:
       const ok = rs.filter((r) => !r.error);
       const times = ok.map((r) => r.probeMs!).sort((a, b) => a - b);
       return {
-        name: s.endpoints[i].name, url: s.endpoints[i].baseUrl, via: s.endpoints[i].via ?? null, region: s.endpoints[i].region ?? null,
+        name: s.endpoints[i].name, url: s.endpoints[i].baseUrl.replace(/\/\/[^/@]*@/, '//'), via: s.endpoints[i].via ?? null, region: s.endpoints[i].region ?? null,
         simulated: Boolean(s.endpoints[i].simulated),
         healthy: ok.length === rs.length, probes: rs.length, failures: rs.length - ok.length,
         latencyMs: times.length ? { min: round(times[0]), median: round(times[Math.floor(times.length / 2)]), max: round(times[times.length - 1]) } : null,
         breaker: last.state, models: last.models ?? null, error: rs.find((r) => r.error)?.error ?? null,
+        exitCode: rs.find((r) => r.error)?.exitCode,
       };
     });
     if (opts.json) {
-      io.stdout.write(JSON.stringify({ strategy: s.strategy.value, endpoints: rows }, null, 2) + '\n');
+      io.stdout.write(redact(JSON.stringify({ strategy: s.strategy.value, endpoints: rows.map(({ exitCode: _, ...r }) => r) }, null, 2)) + '\n');
     } else {
       io.stdout.write(`strategy ${s.strategy.value} (${s.strategy.source}); ${probes} probe(s) per endpoint, GET /models\n`);
       for (const r of rows) {
         const lat = r.latencyMs ? `${r.latencyMs.median} ms (min ${r.latencyMs.min}, max ${r.latencyMs.max})` : '-';
         const health = r.healthy ? io.out.ok('healthy') : io.out.error(`failing ${r.failures}/${r.probes}`);
-        io.stdout.write(`${r.name.padEnd(14)} ${health}  latency ${lat}  breaker ${r.breaker}  models ${r.models ? r.models.length : '-'}${r.simulated ? '  (simulated)' : ''}\n`);
-        if (r.error) io.stdout.write(`${''.padEnd(14)} ${io.out.dim(r.error)}\n`);
+        io.stdout.write(redact(`${r.name.padEnd(14)} ${health}  latency ${lat}  breaker ${r.breaker}  models ${r.models ? r.models.length : '-'}${r.simulated ? '  (simulated)' : ''}\n`));
+        if (r.error) io.stdout.write(redact(`${''.padEnd(14)} ${io.out.dim(r.error)}\n`));
       }
     }
-    return rows.every((r) => r.healthy) ? EXIT.ok : EXIT.network;
+    // All failing for the same kind of reason (e.g. every one a 401): that kind's exit code.
+    const codes = [...new Set(rows.filter((r) => !r.healthy).map((r) => r.exitCode ?? EXIT.network))];
+    return codes.length === 0 ? EXIT.ok : codes.length === 1 ? codes[0]! : EXIT.network;
   } finally {
     await router.close();
   }

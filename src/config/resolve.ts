@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { registerSecret } from '../core/redact.js';
+import { isCredentialHeader, registerSecret } from '../core/redact.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import type { LoadedConfig } from './load.js';
 import type { EndpointConfig, RelayConfig, RouteConfig } from './schema.js';
@@ -52,13 +52,20 @@ function seconds(flag: string, raw: string | undefined, zeroMeansOff = false): n
   return n;
 }
 
+function secretHeaders(h: Record<string, string>): Record<string, string> {
+  for (const [k, v] of Object.entries(h)) if (isCredentialHeader(k)) registerSecret(v);
+  return h;
+}
+
 export function parseHeader(raw: string): [string, string] {
   const i = raw.indexOf(':');
   const name = i > 0 ? raw.slice(0, i).trim() : '';
   if (!name || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
     throw usageError(`--header takes 'Name: value', got "${raw.slice(0, 40)}"`);
   }
-  return [name, raw.slice(i + 1).trim()];
+  const value = raw.slice(i + 1).trim();
+  if (isCredentialHeader(name)) registerSecret(value);
+  return [name, value];
 }
 
 /** The first candidate that is set, with where it came from; the last candidate is the default. */
@@ -87,7 +94,7 @@ function endpointFrom(name: string, e: EndpointConfig, cfg: RelayConfig, flags: 
   } catch { /* validated elsewhere */ }
   return {
     name, baseUrl: e.baseUrl.replace(/\/+$/, ''), ...key,
-    headers: { ...(cfg.headers ?? {}), ...(e.headers ?? {}) },
+    headers: secretHeaders({ ...(cfg.headers ?? {}), ...(e.headers ?? {}) }),
     region: e.region, via: e.via, models: e.models, simulated: e.simulated, source,
   };
 }
@@ -116,7 +123,8 @@ function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.
   }
   const adHoc = (url: string, source: string) => {
     let u: URL;
-    try { u = new URL(url); } catch { throw usageError(`base URL "${url}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
+    // A URL that does not parse is echoed without its user:password part.
+    try { u = new URL(url); } catch { throw usageError(`base URL "${url.replace(/\/\/[^/@]*@/, '//…@')}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`base URL "${u.protocol}//…" (${source}) must start with http:// or https://`);
     return { endpoints: [endpointFrom('default', { baseUrl: url }, cfg, flags, env, source)] };
   };

@@ -130,6 +130,7 @@ export function validateConfig(raw: unknown): string[] {
       for (const e of r.endpoints) {
         if (typeof e !== 'string' || !endpointNames.includes(e)) problems.push(`routes.${name}.endpoints: "${String(e)}" is not a configured endpoint`);
       }
+      unknownKeys(r, ['endpoints', 'strategy', 'breaker'], `routes.${name}.`, problems);
       if (r.breaker !== undefined) {
         if (!isObj(r.breaker)) problems.push(`routes.${name}.breaker: must be an object`);
         else for (const [k, v] of Object.entries(r.breaker)) {

@@ -38,7 +38,7 @@ interface Member {
   lastUsed: number; models?: string[]; probeError?: string;
 }
 
-export interface ProbeResult extends EndpointHealth { probeMs?: number; models?: string[]; error?: string }
+export interface ProbeResult extends EndpointHealth { probeMs?: number; models?: string[]; error?: string; exitCode?: number }
 
 /** The endpoint's fault (fail over, count against its health) versus the caller's (400, 401, 404...). */
 export function isEndpointFault(f: Failure, policy: RetryPolicy): boolean {
@@ -168,7 +168,7 @@ export class Router {
       const reason = (e as Error).message;
       m.breaker.record(false, reason);
       m.probeError = reason;
-      return { ...this.health()[index], probeMs: performance.now() - t0, error: reason };
+      return { ...this.health()[index], probeMs: performance.now() - t0, error: reason, exitCode: (e as RelayError).exitCode ?? EXIT.network };
     }
   }
 

@@ -161,8 +161,13 @@ describe('relay chat against relay sim', () => {
       runRelay(['--debug', 'chat', '--base-url', sim.baseUrl('stall'), '-m', 'sim-1', '--timeout', '0.3', '--retries', '0', 'hi'], { env }),
       runRelay(['--debug', 'chat', '--base-url', 'http://127.0.0.1:9/v1', '-m', 'sim-1', '--retries', '0', 'hi'], { env }),
       runRelay(['--debug', 'config'], { env: { ...env, RELAY_BASE_URL: sim.url } }),
+      // The same key where users also put keys: in the URL and in a custom header.
+      runRelay(['--debug', 'chat', '--base-url', `http://user:${KEY}@127.0.0.1:9/v1`, '-m', 'sim-1', '--retries', '0', 'hi']),
+      runRelay(['--debug', 'route', 'status', '--base-url', `http://user:${KEY}@127.0.0.1:9/v1`, '--probes', '1', '--json']),
+      runRelay(['--debug', 'chat', '--base-url', `http://user:${KEY}@127.0.0.1:99999/v1`, '-m', 'sim-1', 'hi']),
+      runRelay(['--debug', 'chat', '--base-url', sim.baseUrl('fail500'), '--header', `X-Api-Key: ${KEY}`, '-m', 'sim-1', '--retries', '0', 'hi']),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([0, 4, 5, 6, 6, 6, 0]);
+    expect(runs.map((r) => r.code)).toEqual([0, 4, 5, 6, 6, 6, 0, 6, 6, 2, 5]);
     for (const r of runs) {
       expect(r.stdout).not.toContain(KEY);
       expect(r.stderr).not.toContain(KEY);

@@ -44,7 +44,7 @@ describe('configuration', () => {
         timeout: -1,
         defaultModle: 'gpt-4.1',
         endpoints: { a: { baseUrl: 'not a url', via: 'sideways' }, b: { apiKey: 'sk-inline' } },
-        routes: { main: { endpoints: ['a', 'missing'], strategy: 'fastest' } },
+        routes: { main: { endpoints: ['a', 'missing'], strategy: 'fastest' }, other: { endpoints: ['a'], stratgy: 'latency' } },
       }),
     });
     const r = await runRelay(['chat', 'hi'], { cwd: dir });
@@ -59,8 +59,9 @@ describe('configuration', () => {
       'routes.main.endpoints: "missing" is not a configured endpoint',
       'routes.main.strategy: must be one of priority, latency, round-robin, cost',
       'defaultModle: unknown setting (did you mean defaultModel?)',
+      'routes.other.stratgy: unknown setting (did you mean strategy?)',
     ]) expect(r.stderr).toContain(problem);
-    expect(r.stderr).toMatch(/^relay: invalid configuration \(8 problems\):/);
+    expect(r.stderr).toMatch(/^relay: invalid configuration \(9 problems\):/);
     expect(r.stderr).not.toContain('sk-inline');
   });
 
