@@ -22,7 +22,7 @@ export function dryRun(scan: ScanResult, book: PriceBook, io: Io, opts: BatchOpt
   const invalid = Object.values(scan.invalid).reduce((a, b) => a + b, 0);
   // Invalid lines get an error record but send nothing: they are not "to run".
   const toRun = scan.toRun - invalid;
-  io.stdout.write(dryRunTable(rows, { lines: scan.lines, invalid, toRun }));
+  io.stdout.write(dryRunTable(rows, { lines: scan.lines, invalid, toRun }, opts.maxTokens === undefined ? undefined : Number(opts.maxTokens)));
   for (const msg of scan.firstErrors) io.stderr.write(io.err.warn(`relay: invalid: ${msg}`) + '\n');
   if (invalid > scan.firstErrors.length) io.stderr.write(io.err.warn(`relay: … and ${plural(invalid - scan.firstErrors.length, 'more invalid line')}`) + '\n');
   if (scan.largest) io.stderr.write(io.err.dim(`relay: largest reservation: line ${scan.largest.line}, ${scan.largest.tokens} tokens (prompt + n x max_tokens)`) + '\n');

@@ -90,12 +90,12 @@ export interface DryRunRow extends ModelEstimate {
 }
 
 /** --dry-run: one row per model; everything marked as an estimate. */
-export function dryRunTable(rows: DryRunRow[], totals: { lines: number; invalid: number; toRun: number }): string {
+export function dryRunTable(rows: DryRunRow[], totals: { lines: number; invalid: number; toRun: number }, defaultMaxTokens?: number): string {
   const head = ['model', 'lines', 'prompt tokens (est.)', 'max output tokens', 'cost (est., at most)'];
   const body = rows.map((r) => [r.model, n(r.lines), n(r.promptTokens), n(r.maxOutputTokens), r.costUsd ? money(r.costUsd) : 'no price known']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [fmt(head), ...body.map(fmt)];
-  lines.push('', `${plural(totals.lines, 'line')}: ${n(totals.toRun)} to run, ${n(totals.invalid)} invalid. Estimates: prompts counted with the tokenizer, replies at their max_tokens (${DEFAULT_COMPLETION_RESERVE} for lines that set none, as the --tpm limiter assumes; a reply may be longer then); nothing was sent.`);
+  lines.push('', `${plural(totals.lines, 'line')}: ${n(totals.toRun)} to run, ${n(totals.invalid)} invalid. Estimates: prompts counted with the tokenizer, replies at their max_tokens (for lines that set none: ${defaultMaxTokens !== undefined ? `${defaultMaxTokens}, from --max-tokens` : `${DEFAULT_COMPLETION_RESERVE}, as the --tpm limiter assumes, though a reply may be longer`}); nothing was sent.`);
   return lines.join('\n') + '\n';
 }
