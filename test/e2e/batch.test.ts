@@ -170,7 +170,7 @@ describe('relay batch: dry run, spend and reports', () => {
     const r = await relay([input, '--dry-run', '-m', 'gpt-4.1-mini']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^gpt-4\.1-mini\s+4\s+\d+\s+1,024\s+<?\$0\.\d+$/m);
-    expect(r.stdout).toMatch(/^7 lines: 4 to run, 3 invalid\. .*256 for lines that set none/m);
+    expect(r.stdout).toMatch(/^7 lines: 4 to run, 3 invalid\. .*for lines that set none: 256,/m);
     expect(r.stderr.match(/relay: invalid: line \d/g)).toHaveLength(3);
   });
 
