@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { simReplyText } from '../../src/sim/text.js';
 import { cleanEnv } from '../helpers/relay.js';
@@ -11,10 +11,15 @@ import { RELAY_BIN } from '../helpers/sim.js';
 
 const BRIDGE = resolve(fileURLToPath(new URL('.', import.meta.url)), '../helpers/pty-bridge.py');
 
+const started: Array<{ kill(): void }> = [];
+
 function terminal(args: string[]) {
   const proc = spawn('python3', [BRIDGE, process.execPath, RELAY_BIN, ...args], {
     env: cleanEnv({ TERM: 'xterm', NO_COLOR: '1' }), stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // A failed test must not leave a REPL waiting on a terminal: closing the bridge's stdin and
+  // killing it ends the pty, which hangs up the relay process behind it.
+  started.push({ kill: () => { proc.stdin.destroy(); proc.kill('SIGKILL'); } });
   let screen = '';
   // Readline moves the cursor with escape sequences; the test reads the text a person sees.
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
@@ -42,6 +47,7 @@ function terminal(args: string[]) {
 describe('relay chat REPL on a terminal', () => {
   let sim: SimServer;
   beforeAll(async () => { sim = await startSim({ seed: 5, ttftMs: 30, tps: 40 }); });
+  afterEach(() => { for (const p of started.splice(0)) p.kill(); });
   afterAll(async () => { await sim?.close(); });
 
   it('two turns, Ctrl-C in the middle of the second reply returns to the prompt, a third turn works, Ctrl-D exits 0', async () => {
