@@ -1,18 +1,7 @@
-// "Did you mean": the closest names by edit distance, for unknown models and endpoints.
+import { editDistance } from '../cost/suggest.js';
 
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
+// "Did you mean": the closest of an endpoint's model names to an unknown one. Unlike the price
+// table's suggestions, names that are far off are left out: a list of unrelated models helps nobody.
 
 export function closeNames(wanted: string, known: string[], max = 3): string[] {
   const w = wanted.toLowerCase();
@@ -20,7 +9,7 @@ export function closeNames(wanted: string, known: string[], max = 3): string[] {
     .map((k) => {
       const kl = k.toLowerCase();
       // A name that contains the other (gpt-4.1 vs openai/gpt-4.1) is close whatever its length.
-      const d = kl.includes(w) || w.includes(kl) ? 0.5 : distance(w, kl);
+      const d = kl.includes(w) || w.includes(kl) ? 0.5 : editDistance(w, kl);
       return { k, d };
     })
     .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 3)))
