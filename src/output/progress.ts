@@ -51,6 +51,15 @@ class State {
     return typeof this.status === 'function' ? this.status() : this.status;
   }
 
+  /** Returns whether the total changed (a bar has to be told). */
+  update(done: number, status?: StatusText, total?: number): boolean {
+    this.done = done;
+    if (status !== undefined) this.status = status;
+    if (total === undefined || total === this.total) return false;
+    this.total = total;
+    return true;
+  }
+
   eta(): string {
     if (!this.total || this.done === 0) return '?';
     const elapsed = performance.now() - this.started;
@@ -88,12 +97,7 @@ function terminalBar(stream: NodeJS.WritableStream, state: State): Progress {
   let stopped = false;
   return {
     update(done, status, total) {
-      state.done = done;
-      if (status !== undefined) state.status = status;
-      if (total !== undefined && total !== state.total) {
-        state.total = total;
-        bar.setTotal(total);
-      }
+      if (state.update(done, status, total)) bar.setTotal(total!);
     },
     log(line) {
       if (stopped) stream.write(line + '\n');
@@ -122,9 +126,7 @@ function statusLines(stream: NodeJS.WritableStream, state: State, opts: Progress
   let stopped = false;
   return {
     update(done, status, total) {
-      state.done = done;
-      if (status !== undefined) state.status = status;
-      if (total !== undefined) state.total = total;
+      state.update(done, status, total);
     },
     log(l) {
       stream.write(l + '\n');
