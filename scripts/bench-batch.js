@@ -15,24 +15,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startServer } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const BIN = join(ROOT, 'bin/relay.js');
 const MODEL = 'gpt-4.1-mini';
 
-function startSim(args = []) {
-  const proc = spawn(process.execPath, [BIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((res, rej) => {
-    let out = '';
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) res({ url: out.slice(0, nl).trim(), origin: new URL(out.slice(0, nl).trim()).origin, stop: () => { proc.kill('SIGTERM'); } });
-    });
-    proc.once('exit', (c) => rej(new Error(`relay sim exited (${c})`)));
-  });
-}
+const startSim = (args = []) => startServer(process.execPath, [BIN, 'sim', '--port', '0', ...args]);
 
 async function simStats(origin) {
   const r = await fetch(`${origin}/__sim/stats`);

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const RELAY = join(ROOT, 'bin/relay.js');
@@ -70,21 +71,10 @@ function pinned(cpu, cmd, argv) {
   return TASKSET && cpu !== undefined ? ['/usr/bin/taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv];
 }
 
-/** Starts a server that prints its base URL as the first stdout line. */
+/** Starts a server that prints its base URL as the first stdout line, pinned to a CPU when asked. */
 function server(argv, cpu) {
   const [cmd, a] = pinned(cpu, process.execPath, argv);
-  const proc = spawn(cmd, a, { stdio: ['ignore', 'pipe', 'ignore'] });
-  children.add(proc);
-  return new Promise((ok, fail) => {
-    let out = '';
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) ok({ url: out.slice(0, nl).trim(), stop: () => { proc.kill('SIGTERM'); children.delete(proc); } });
-    });
-    proc.once('exit', (code) => fail(new Error(`server ${argv.join(' ')} exited with ${code}`)));
-  });
+  return startServer(cmd, a, { onSpawn: (proc) => children.add(proc) });
 }
 
 /** Runs a command to the end; resolves with stdout, stderr and the child's own usage line. */

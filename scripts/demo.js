@@ -1,6 +1,7 @@
 // `npm run demo`: relay end to end against its own simulator, offline. Every step is a real
 // bin/relay.js process; the simulator listens on 127.0.0.1 only and is stopped at the end.
 import { spawn } from 'node:child_process';
+import { startServer } from './server.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -15,19 +16,7 @@ if (!existsSync(join(root, 'dist/cli.js'))) {
   process.exit(1);
 }
 
-function startSim(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) { proc.stdout.removeAllListeners('data'); proc.stdout.resume(); resolve({ proc, url: buf.slice(0, nl).trim() }); }
-    });
-    proc.on('exit', (code) => reject(new Error(`relay sim exited with ${code}`)));
-  });
-}
+const startSim = (args) => startServer(process.execPath, [bin, 'sim', '--port', '0', ...args], { stderr: 'inherit' });
 
 const bold = process.stderr.isTTY && !process.env.NO_COLOR ? (s) => `\x1b[1m${s}\x1b[0m` : (s) => s;
 
