@@ -1,6 +1,6 @@
 import { RelayError, EXIT, configError } from '../core/errors.js';
 import builtin from './prices.json' with { type: 'json' };
-import { Rational, fromNumber, ONE } from './rational.js';
+import { Rational, fromNumber } from './rational.js';
 import { closestNames } from './suggest.js';
 
 // The price list: built-in entries (prices.json), then overrides from the config file and from
@@ -167,8 +167,4 @@ export function describeSource(e: PriceEntry): string {
 /** Price of cached input tokens: the cached rate, or the full input rate where the model has none. */
 export function cachedRate(e: PriceEntry): Rational {
   return e.cachedInput ?? e.input;
-}
-
-export function batchFactor(e: PriceEntry): Rational {
-  return e.batchDiscount ? ONE.sub(e.batchDiscount) : ONE;
 }
