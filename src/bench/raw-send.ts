@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { assembleCompletion } from '../core/assemble.js';
-import { usageError } from '../core/errors.js';
+import { requestHead } from '../core/http1-head.js';
 import { createStreamReader, isComplete, type StreamReader } from '../core/stream-reader.js';
 import type { Assembled, ChatRequest } from '../core/types.js';
 import { normalizeUsage } from '../core/usage.js';
-import type { Exchange, ExchangeEvents, Pool, Pools } from './http1-pool.js';
+import type { Exchange, ExchangeEvents, Pool, Pools } from '../core/http1-pool.js';
+import { unwatch, watch, watched, type Expiry, type Watched } from '../core/http1-watch.js';
 import { SIM_HEADER, type Outcome, type Send } from './send.js';
 
 // The load driver's request: pre-built bytes on a shared keep-alive connection, the reply read
@@ -35,83 +36,18 @@ const MAX_ERROR_BODY = 1 << 20;
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'reset']);
 
 
-interface InFlight {
-  readonly exchange: Exchange;
-  readonly start: number;
-  last: number;
-  timeoutMs: number;
-  idleMs: number;
-  readonly connectMs: number;
-  readonly ctx: CallContext;
-  /** Links of the in-flight list. */
-  prev: InFlight | undefined;
-  next: InFlight | undefined;
-}
-
-// One sweep for every request in flight: a timer per request would cost more than the request.
-// The requests in flight form a doubly linked list through the calls themselves: adding and
-// removing allocate nothing (a Set rehashes as it grows and shrinks, thousands of times a second).
-let head: InFlight | undefined;
-let count = 0;
-let sweeper: NodeJS.Timeout | undefined;
-
-function sweep(): void {
-  const now = performance.now();
-  for (let f = head; f; ) {
-    const next = f.next; // abort() unlinks f
-    if (f.exchange.connecting && now - f.start > f.connectMs) f.exchange.abort('UND_ERR_CONNECT_TIMEOUT');
-    else if (now - f.start > f.timeoutMs || (f.idleMs > 0 && now - f.last > f.idleMs)) f.exchange.abort('timeout');
-    f = next;
-  }
-  if (count === 0 && sweeper) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
-}
-
-function watch(f: InFlight): void {
-  f.next = head;
-  if (head) head.prev = f;
-  head = f;
-  count++;
-  sweeper ??= setInterval(sweep, Math.max(10, Math.min(100, f.timeoutMs / 10, f.idleMs > 0 ? f.idleMs / 10 : 100))).unref();
-}
-
-function unwatch(f: InFlight): void {
-  if (f.prev) f.prev.next = f.next;
-  else if (head === f) head = f.next;
-  else return; // not in the list (already removed)
-  if (f.next) f.next.prev = f.prev;
-  f.prev = f.next = undefined;
-  count--;
-}
-
 function abortAll(ctx: CallContext): void {
-  for (let f = head; f; ) {
-    const next = f.next;
-    if (f.ctx === ctx) f.exchange.abort('aborted');
-    f = next;
-  }
-}
-
-function headerBlock(endpoint: RawEndpoint, url: URL, o: RawOptions): string {
-  const headers: Record<string, string> = {
-    host: url.host, 'content-type': 'application/json', accept: o.stream ? 'text/event-stream' : 'application/json', 'user-agent': o.userAgent,
-    ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
-  };
-  for (const [k, v] of Object.entries(endpoint.headers)) headers[k.toLowerCase()] = v;
-  let out = `POST ${url.pathname}${url.search} HTTP/1.1\r\n`;
-  for (const [k, v] of Object.entries(headers)) {
-    if (/[\r\n]/.test(k + v)) throw usageError(`header ${k} contains a line break; remove it from --header or the config`);
-    if (k !== 'content-length' && k !== 'transfer-encoding') out += `${k}: ${v}\r\n`;
-  }
-  return out;
+  for (const f of watched()) if (f instanceof Call && f.ctx === ctx) f.exchange.abort('aborted');
 }
 
 export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
   const url = new URL(endpoint.baseUrl.replace(/\/+$/, '') + '/chat/completions');
   const pool = o.pools.get(url);
-  const head = headerBlock(endpoint, url, o);
+  const head = requestHead('POST', url, {
+    'content-type': 'application/json', accept: o.stream ? 'text/event-stream' : 'application/json', 'user-agent': o.userAgent,
+    ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
+    ...endpoint.headers,
+  });
   const bytes = new WeakMap<ChatRequest, Buffer>();
 
   const encode = (req: ChatRequest): Buffer => {
@@ -121,7 +57,7 @@ export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
       if (o.stream && o.includeUsage && body.stream_options === undefined) body.stream_options = { include_usage: true };
       if (!o.stream) delete body.stream_options;
       const json = Buffer.from(JSON.stringify(body), 'utf8');
-      b = Buffer.concat([Buffer.from(`${head}content-length: ${json.length}\r\n\r\n`, 'latin1'), json]);
+      b = Buffer.concat([Buffer.from(`${head}content-length: ${json.length}\r\n\r\n`, 'utf8'), json]);
       bytes.set(req, b);
     }
     return b;
@@ -145,15 +81,15 @@ interface CallContext {
 }
 
 /** One request in flight: its own listener for the exchange (a class, so no closures per request). */
-class Call implements ExchangeEvents, InFlight {
+class Call implements ExchangeEvents, Watched {
   readonly start = performance.now();
   last: number;
   timeoutMs: number;
   idleMs: number;
   readonly connectMs: number;
   readonly exchange: Exchange;
-  prev: InFlight | undefined;
-  next: InFlight | undefined;
+  prev: Watched | undefined;
+  next: Watched | undefined;
   private readonly out: Outcome;
   private reader: StreamReader | undefined;
   private parts: Buffer[] | undefined;
@@ -168,6 +104,14 @@ class Call implements ExchangeEvents, InFlight {
     this.out = { ok: false, status: 0, start: this.start };
     this.exchange = ctx.pool.send(request, this);
     watch(this);
+  }
+
+  get connecting(): boolean {
+    return this.exchange.connecting;
+  }
+
+  expire(why: Expiry): void {
+    this.exchange.abort(why === 'connect' ? 'UND_ERR_CONNECT_TIMEOUT' : 'timeout');
   }
 
   onHead(status: number, headers: Record<string, string>): void {

@@ -7,7 +7,7 @@ import { headerComments } from '../bench/csv.js';
 import { writeManifest } from '../bench/merge.js';
 import { buildReport, type BenchReport } from '../bench/report.js';
 import { runBench, type BenchTarget } from '../bench/run.js';
-import { Pools } from '../bench/http1-pool.js';
+import { Pools } from '../core/http1-pool.js';
 import { rawSender } from '../bench/raw-send.js';
 import { routerSender } from '../bench/send.js';
 import type { Router } from '../core/router.js';
@@ -27,8 +27,8 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   const s = benchSettings(flags);
   // Each request is one attempt: a retry would hide the error and stretch the latency.
   if (flags.retries !== undefined && flags.retries !== '0') io.stderr.write(io.err.warn('relay: warning: bench never retries (each request is measured once); --retries is ignored') + '\n');
-  // Config and settings as every command resolves them; no RelayClient (and no undici) is needed:
-  // the bench drives its own connections (raw-send.ts).
+  // Config and settings as every command resolves them; no RelayClient is needed: the bench
+  // drives the core's connection pool itself (raw-send.ts).
   const resolvedFlags = await targetFlags(flags, io);
   const loaded = await loadConfig({ env: io.env, cwd: io.cwd, configPath: flags.config });
   const st = resolveSettings(resolvedFlags, loaded, io.env);

@@ -1,25 +1,28 @@
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
 import { assembleCompletion } from './assemble.js';
+import type { Exchange, ExchangeEvents, Pool } from './http1-pool.js';
+import { unwatch, watch, type Expiry, type Watched } from './http1-watch.js';
 import { createStreamReader, isComplete, type StreamReader } from './stream-reader.js';
 import type { Failure } from './retry.js';
 import type { Assembled, StreamDelta, Timings } from './types.js';
 
 // One HTTP attempt: send, read, classify. No retries here (client.ts decides), no printing.
+// It runs on the HTTP/1.1 pool (http1-pool.ts) as an event listener: no stream objects, no
+// AbortController and no timer per request, which at batch rates cost more than the request.
 
 export interface AttemptInput {
-  dispatcher: Dispatcher;
-  /** `http://host:port` and `/v1/chat/completions`, split once per client, not per request. */
-  origin: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
+  pool: Pool;
+  /** The request as written: head, content-length and body (http1-head.ts). */
+  request: string;
   stream: boolean;
   signal?: AbortSignal;
   timeoutMs: number;
   idleTimeoutMs: number;
+  connectTimeoutMs: number;
   onDelta?: (d: StreamDelta, atMs: number) => void;
   recordChunks?: boolean;
+  /** Keep a 2xx body as parsed JSON without judging it as a chat completion (GET /models). */
+  rawBody?: boolean;
 }
 
 export interface AttemptOutcome {
@@ -43,138 +46,200 @@ const CONNECT_CODES = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL',
 ]);
 const MAX_ERROR_BODY = 1 << 20;
+/** A server that keeps the body open after [DONE] gets this long to end it, then loses the connection. */
+const AFTER_DONE_MS = 1000;
+/** Codes of our own aborts, told apart from socket errors in onError. */
+const TIMEOUT = 'relay:timeout';
+const ABORTED = 'relay:aborted';
+const CALLBACK = 'relay:callback';
 
-type TimeoutPhase = 'headers' | 'idle' | 'total';
-class AttemptTimeout extends Error {
-  constructor(readonly phase: TimeoutPhase) { super(`timeout (${phase})`); }
+export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
+  return new Promise((resolve) => new Attempt(input, resolve));
 }
 
-export function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
+class Attempt implements ExchangeEvents, Watched {
+  readonly start = performance.now();
+  last: number;
+  timeoutMs: number;
+  idleMs: number;
+  readonly connectMs: number;
+  prev: Watched | undefined;
+  next: Watched | undefined;
+  private readonly out: AttemptOutcome;
+  private readonly exchange: Exchange | undefined;
+  private reader: StreamReader | undefined;
+  private parts: Buffer[] | undefined;
+  private size = 0;
+  private settled = false;
+  private expired: Expiry | undefined;
+  private thrown: unknown;
+  private readonly onAbort = () => this.exchange?.abort(ABORTED);
 
-function errorCode(e: unknown): string {
-  let cur: any = e;
-  for (let i = 0; i < 4 && cur; i++) {
-    if (typeof cur.code === 'string' && cur.code !== 'UND_ERR_ABORTED') return cur.code;
-    cur = cur.cause;
-  }
-  return (e as Error)?.name ?? 'UNKNOWN';
-}
-
-async function readWhole(body: Dispatcher.ResponseData['body']): Promise<unknown> {
-  const text = await body.text();
-  try { return JSON.parse(text); } catch { return text; }
-}
-
-/** Error bodies are kept to 1 MiB: enough for any message, bounded against a hostile server. */
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<unknown> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < MAX_ERROR_BODY) parts.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  const text = Buffer.concat(parts).toString('utf8');
-  try { return JSON.parse(text); } catch { return text; }
-}
-
-export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
-  const controller = new AbortController();
-  const timings: Timings = { start: performance.now() };
-  const out: AttemptOutcome = { ok: false, status: 0, headers: {}, deliveredToUser: false, aborted: false, timings };
-  const onUserAbort = () => controller.abort(input.signal?.reason);
-  if (input.signal?.aborted) onUserAbort();
-  input.signal?.addEventListener('abort', onUserAbort, { once: true });
-  const total = setTimeout(() => controller.abort(new AttemptTimeout(out.status ? 'total' : 'headers')), input.timeoutMs);
-  let idle: NodeJS.Timeout | undefined;
-  let reader: StreamReader | undefined;
-  const t0 = timings.start;
-  try {
-    const res = await input.dispatcher.request({
-      origin: input.origin,
-      path: input.path,
-      method: 'POST',
-      headers: input.headers,
-      body: input.body,
-      signal: controller.signal,
-    });
-    timings.ttfb = performance.now() - t0;
-    out.status = res.statusCode;
-    out.headers = flatHeaders(res.headers);
-    if (input.idleTimeoutMs > 0) idle = setTimeout(() => controller.abort(new AttemptTimeout('idle')), input.idleTimeoutMs);
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      out.errorBody = await readBounded(res.body);
-      out.failure = { kind: 'http', status: res.statusCode, headers: out.headers, body: out.errorBody };
-      return out;
+  constructor(private readonly input: AttemptInput, private readonly resolve: (o: AttemptOutcome) => void) {
+    this.last = this.start;
+    this.timeoutMs = input.timeoutMs;
+    this.idleMs = 0; // the idle clock starts with the response headers
+    this.connectMs = input.connectTimeoutMs;
+    this.out = { ok: false, status: 0, headers: {}, deliveredToUser: false, aborted: false, timings: { start: this.start } };
+    if (input.signal?.aborted) {
+      this.fail(ABORTED);
+      return;
     }
-    const isSse = (out.headers['content-type'] ?? '').includes('text/event-stream');
-    let state: Assembled;
-    if (input.stream && isSse) {
-      const chunks: number[] | undefined = input.recordChunks ? [] : undefined;
+    this.exchange = input.pool.send(input.request, this);
+    watch(this);
+    input.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get connecting(): boolean {
+    return this.exchange?.connecting ?? false;
+  }
+
+  expire(why: Expiry): void {
+    this.expired = why;
+    this.exchange?.abort(why === 'connect' ? 'UND_ERR_CONNECT_TIMEOUT' : TIMEOUT);
+  }
+
+  onHead(status: number, headers: Record<string, string>): void {
+    const now = performance.now();
+    this.last = now;
+    this.idleMs = this.input.idleTimeoutMs;
+    const out = this.out;
+    out.timings.ttfb = now - this.start;
+    out.status = status;
+    out.headers = headers;
+    if (status >= 200 && status < 300 && this.input.stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
+      const chunks: number[] | undefined = this.input.recordChunks ? [] : undefined;
+      const timings = out.timings;
       timings.chunks = chunks;
-      reader = createStreamReader({
+      const onDelta = this.input.onDelta;
+      this.reader = createStreamReader({
         onDelta: (d: StreamDelta) => {
-          const at = performance.now() - t0;
+          const at = performance.now() - this.start;
           if (d.kind !== 'tool_call') {
             if (timings.ttft === undefined) timings.ttft = at;
             chunks?.push(at);
             out.deliveredToUser = true;
           }
-          input.onDelta?.(d, at);
+          onDelta?.(d, at);
         },
       });
-      for await (const chunk of res.body) {
-        idle?.refresh();
-        reader.push(chunk as Buffer);
-        if (reader.stopped) break; // leaving the loop destroys the body: we stop reading after [DONE] or an error
-      }
-      state = reader.end();
     } else {
-      // A server may ignore `stream: true` and answer with one JSON document. A reply is read
-      // whole (no cap: a long answer is not an error); a cut body fails to parse and is truncated.
-      const body = await readWhole(res.body);
-      if (typeof body === 'string') {
-        out.state = undefined;
-        out.failure = { kind: 'truncated' };
-        timings.e2e = performance.now() - t0;
-        return out;
-      }
-      out.body = body;
-      const whole = assembleCompletion(body);
-      state = whole;
-      timings.ttft = performance.now() - t0;
-      if (whole.content || whole.reasoning) {
-        if (whole.reasoning) input.onDelta?.({ kind: 'reasoning', text: whole.reasoning }, timings.ttft);
-        if (whole.content) input.onDelta?.({ kind: 'content', text: whole.content }, timings.ttft);
-        out.deliveredToUser = true;
-      }
+      this.parts = [];
     }
-    timings.e2e = performance.now() - t0;
+  }
+
+  onBody(chunk: Buffer): void {
+    this.last = performance.now();
+    const reader = this.reader;
+    if (reader) {
+      if (this.settled) return; // after [DONE]: read only to keep the connection usable
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        this.thrown = e; // a listener of ours threw (onDelta): the attempt ends with it as the cause
+        this.exchange?.abort(CALLBACK);
+        return;
+      }
+      if (reader.stopped) {
+        this.finish(reader.end());
+        this.timeoutMs = this.last - this.start + AFTER_DONE_MS;
+        this.idleMs = 0;
+      }
+    } else if (this.size < MAX_ERROR_BODY || (this.out.status >= 200 && this.out.status < 300)) {
+      // Error bodies are kept to 1 MiB: enough for any message, bounded against a hostile server.
+      this.parts!.push(chunk);
+      this.size += chunk.length;
+    }
+  }
+
+  onEnd(): void {
+    this.over();
+    if (this.settled) return;
+    if (this.reader) return this.finish(this.reader.end());
+    const out = this.out;
+    const parts = this.parts!;
+    const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
+    let body: unknown = text;
+    try { body = JSON.parse(text); } catch { /* kept as text */ }
+    if (out.status < 200 || out.status >= 300) {
+      out.errorBody = body;
+      out.failure = { kind: 'http', status: out.status, headers: out.headers, body };
+      return this.settle();
+    }
+    // A server may ignore `stream: true` and answer with one JSON document. A reply is read whole
+    // (no cap: a long answer is not an error); a body that does not parse was cut short.
+    if (typeof body === 'string') {
+      out.failure = { kind: 'truncated' };
+      return this.settle();
+    }
+    out.body = body;
+    const at = performance.now() - this.start;
+    out.timings.ttft = at;
+    if (this.input.rawBody) {
+      out.ok = true;
+      return this.settle();
+    }
+    const whole = assembleCompletion(body);
+    if (whole.content || whole.reasoning) {
+      try {
+        if (whole.reasoning) this.input.onDelta?.({ kind: 'reasoning', text: whole.reasoning }, at);
+        if (whole.content) this.input.onDelta?.({ kind: 'content', text: whole.content }, at);
+      } catch (e) {
+        out.cause = e;
+        out.failure = { kind: 'disconnect', code: CALLBACK };
+        return this.settle();
+      }
+      out.deliveredToUser = true;
+    }
+    this.finish(whole);
+  }
+
+  onError(code: string): void {
+    this.over();
+    if (this.settled) return;
+    const out = this.out;
+    if (this.reader) out.state = this.reader.state; // keep what arrived before the failure
+    if (code === TIMEOUT) out.failure = { kind: 'timeout', phase: this.expired === 'idle' ? 'idle' : out.status ? 'total' : 'headers' };
+    else if (code === ABORTED) this.fail(ABORTED);
+    else if (code === CALLBACK) {
+      out.cause = this.thrown;
+      out.failure = { kind: 'disconnect', code: (this.thrown as NodeJS.ErrnoException)?.code ?? 'ERROR' };
+    } else {
+      const name = code === 'reset' ? 'ECONNRESET' : code;
+      out.cause = Object.assign(new Error(`socket: ${name}`), { code: name });
+      // Nothing was sent while the connection was still opening (TLS handshakes included).
+      const beforeSend = this.connecting || CONNECT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
+      out.failure = beforeSend ? { kind: 'connect', code: name } : { kind: 'disconnect', code: name };
+    }
+    this.settle();
+  }
+
+  private fail(code: typeof ABORTED): void {
+    if (this.settled) return;
+    this.out.aborted = true;
+    this.out.failure = { kind: 'disconnect', code: code === ABORTED ? 'ABORTED' : code };
+    this.settle();
+  }
+
+  /** The exchange is watched until its connection is free again, even after the reply settled. */
+  private over(): void {
+    unwatch(this);
+    this.input.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private finish(state: Assembled): void {
+    const out = this.out;
     out.state = state;
     if (state.error) out.failure = { kind: 'stream_error', error: state.error };
     else if (!isComplete(state)) out.failure = { kind: 'truncated' };
     else out.ok = true;
-    return out;
-  } catch (e) {
-    timings.e2e = performance.now() - t0;
-    out.cause = e;
-    if (reader) out.state = reader.state; // keep what arrived before the failure
-    const reason = controller.signal.aborted ? controller.signal.reason : undefined;
-    if (reason instanceof AttemptTimeout) out.failure = { kind: 'timeout', phase: reason.phase };
-    else if (controller.signal.aborted) { out.aborted = true; out.failure = { kind: 'disconnect', code: 'ABORTED' }; }
-    else {
-      const code = errorCode(e);
-      // TLS handshake failures happen before a byte of the request is sent: safe to retry.
-      const beforeSend = CONNECT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
-      out.failure = beforeSend ? { kind: 'connect', code } : { kind: 'disconnect', code };
-    }
-    return out;
-  } finally {
-    clearTimeout(total);
-    if (idle) clearTimeout(idle);
-    input.signal?.removeEventListener('abort', onUserAbort);
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.out.timings.e2e ??= performance.now() - this.start;
+    this.resolve(this.out);
   }
 }

@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher } from 'undici';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
+import { requestHead, requestText } from './http1-head.js';
+import { Pools, type Pool } from './http1-pool.js';
 import { EXIT, RelayError, interrupted } from './errors.js';
 import { failureToError } from './failure-message.js';
 import { parseRateLimitHeaders } from './ratelimit-headers.js';
@@ -24,7 +25,7 @@ export interface Endpoint {
 
 export interface ClientOptions {
   endpoint: Endpoint;
-  /** Whole-attempt deadline: the only one (undici's own 300 s timeouts are lifted). */
+  /** Whole-attempt deadline: the only one (no separate header or body timeouts). */
   timeoutMs?: number;
   connectTimeoutMs?: number;
   /** Longest silence inside a reply body; 0 = off. */
@@ -32,9 +33,8 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Send stream_options.include_usage with streamed requests (default true). */
   includeUsage?: boolean;
-  /** Upper bound of sockets per origin (default: no limit). */
-  connections?: number;
-  dispatcher?: Dispatcher;
+  /** Connection pools to use (and leave open on close); default: the client's own. */
+  pools?: Pools;
   userAgent?: string;
   debug?: (line: string) => void;
 }
@@ -58,8 +58,10 @@ export interface ChatCallOptions {
 
 export class RelayClient {
   readonly endpoint: Endpoint;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly pools: Pools;
+  private readonly ownsPools: boolean;
+  private readonly pool: Pool;
+  private readonly connectTimeoutMs: number;
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly idleTimeoutMs: number;
@@ -72,18 +74,12 @@ export class RelayClient {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 0;
     this.includeUsage = opts.includeUsage ?? true;
     this.policy = { ...DEFAULT_RETRY, ...opts.retry };
-    this.ownsDispatcher = !opts.dispatcher;
-    this.dispatcher = opts.dispatcher ?? new Agent({
-      connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
-      // 0 disables undici's own header/body timers: our deadline and idle timer govern (R35, R36).
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 30_000,
-      connections: opts.connections ?? null,
-    });
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.ownsPools = !opts.pools;
+    this.pools = opts.pools ?? new Pools();
     this.chatUrl = new URL(this.endpoint.baseUrl + '/chat/completions');
-    this.chatPath = this.chatUrl.pathname + this.chatUrl.search;
-    this.chatOrigin = this.chatUrl.origin;
+    if (this.chatUrl.protocol !== 'http:' && this.chatUrl.protocol !== 'https:') throw new Error(`unsupported URL scheme ${this.chatUrl.protocol}`);
+    this.pool = this.pools.get(this.chatUrl);
     this.baseHeaders = {
       'content-type': 'application/json',
       'user-agent': opts.userAgent ?? 'relay',
@@ -92,11 +88,13 @@ export class RelayClient {
     };
     this.streamHeaders = { ...this.baseHeaders, accept: 'text/event-stream' };
     this.jsonHeaders = { ...this.baseHeaders, accept: 'application/json' };
+    this.streamHead = requestHead('POST', this.chatUrl, this.streamHeaders);
+    this.jsonHead = requestHead('POST', this.chatUrl, this.jsonHeaders);
   }
 
   private readonly chatUrl: URL;
-  private readonly chatPath: string;
-  private readonly chatOrigin: string;
+  private readonly streamHead: string;
+  private readonly jsonHead: string;
   private readonly streamHeaders: Record<string, string>;
   private readonly jsonHeaders: Record<string, string>;
 
@@ -120,8 +118,9 @@ export class RelayClient {
     const json = JSON.stringify(this.wireBody(req, stream));
     this.opts.debug?.(`POST ${this.chatUrl} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
     return runAttempt({
-      dispatcher: this.dispatcher, origin: this.chatOrigin, path: this.chatPath, headers, body: json, stream, signal: call.signal,
-      timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, onDelta: call.onDelta, recordChunks: call.recordChunks,
+      pool: this.pool, request: requestText(stream ? this.streamHead : this.jsonHead, json), stream, signal: call.signal,
+      timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, connectTimeoutMs: this.connectTimeoutMs,
+      onDelta: call.onDelta, recordChunks: call.recordChunks,
     }).then((out) => {
       this.opts.debug?.(`<- ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
       return out;
@@ -153,29 +152,24 @@ export class RelayClient {
   /** GET /models: the ids the endpoint serves. */
   async models(signal?: AbortSignal): Promise<Array<{ id: string; owned_by?: string }>> {
     const url = this.url('/models');
-    const res = await this.dispatcher.request({
-      origin: url.origin, path: url.pathname + url.search, method: 'GET',
-      headers: { ...this.baseHeaders, accept: 'application/json' }, signal,
-      headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
-    }).catch((e) => {
-      throw failureToError({ failure: { kind: 'connect', code: (e as any)?.code ?? 'ERROR' }, url: String(url), endpoint: this.endpoint.name,
-        apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, attempts: 1,
-        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, cause: e });
+    const out = await runAttempt({
+      pool: this.pools.get(url), request: requestText(requestHead('GET', url, { ...this.baseHeaders, accept: 'application/json' }), ''),
+      stream: false, rawBody: true, signal, timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, connectTimeoutMs: this.connectTimeoutMs,
     });
-    const text = await res.body.text();
-    let body: any;
-    try { body = JSON.parse(text); } catch { body = text; }
-    if (res.statusCode !== 200) {
-      throw failureToError({ failure: { kind: 'http', status: res.statusCode, headers: {}, body }, url: String(url), endpoint: this.endpoint.name,
+    if (out.aborted) throw interrupted('interrupted');
+    if (!out.ok) {
+      const failure = out.failure!.kind === 'http' ? { ...out.failure!, headers: {} } : out.failure!;
+      throw failureToError({ failure, url: String(url), endpoint: this.endpoint.name,
         apiKeyEnv: this.endpoint.apiKeyEnv ?? 'RELAY_API_KEY', hasKey: !!this.endpoint.apiKey, attempts: 1,
-        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs });
+        timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, cause: out.cause, stream: false });
     }
+    const body = out.body as any;
     const list = Array.isArray(body?.data) ? body.data : Array.isArray(body?.models) ? body.models : [];
     return list.filter((m: any) => m && typeof m.id === 'string').map((m: any) => ({ id: m.id, owned_by: m.owned_by }));
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.ownsPools) this.pools.close();
   }
 
   toResult(out: AttemptOutcome, req: ChatRequest, attempts: number): Promise<ChatResult> {

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Dispatcher } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RelayClient } from '../../src/core/client.js';
 import { failureCode, requestMetrics } from '../../src/bench/metrics.js';
 import { TargetRecorder } from '../../src/bench/recorder.js';
 import { clientSender, type Outcome } from '../../src/bench/send.js';
 import { rawSender } from '../../src/bench/raw-send.js';
-import type { ExchangeEvents, Pools } from '../../src/bench/http1-pool.js';
+import type { ExchangeEvents, Pools } from '../../src/core/http1-pool.js';
 import { summarize } from '../../src/bench/hdr.js';
 
 // Metric definitions on recorded traces: each trace is a stream's reads with their arrival times.
@@ -27,22 +26,7 @@ const WIRE = fileURLToPath(new URL('../../../shared/cases/wire/', import.meta.ur
 
 let clock = 0;
 
-function replay(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>): Dispatcher {
-  return {
-    request: async () => {
-      clock = t.headersAt;
-      async function* body() {
-        for (const r of t.reads) {
-          clock = r.at;
-          yield Buffer.from(r.data, 'utf8');
-        }
-      }
-      return { statusCode: t.status, headers: t.headers, body: body() };
-    },
-  } as unknown as Dispatcher;
-}
-
-/** The driver's connection pool, replaced by one that plays the trace (the HTTP parser has its own tests). */
+/** The connection pool (the driver's and the client's), replaced by one that plays the trace (the HTTP parser has its own tests). */
 function replayPool(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>): Pools {
   const send = (_bytes: Buffer, e: ExchangeEvents) => {
     setImmediate(() => {
@@ -70,7 +54,7 @@ async function send(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>
       stream, includeUsage: true, timeoutMs: 60_000, idleTimeoutMs: 0, connectTimeoutMs: 10_000, userAgent: 'relay/test', pools: replayPool(t),
     })(req);
   }
-  const client = new RelayClient({ endpoint: { name: 'trace', baseUrl: 'http://127.0.0.1:9/v1' }, dispatcher: replay(t) });
+  const client = new RelayClient({ endpoint: { name: 'trace', baseUrl: 'http://127.0.0.1:9/v1' }, pools: replayPool(t) });
   return clientSender(client, stream)(req);
 }
 

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpParseError, ResponseParser } from '../../src/bench/http1-parser.js';
-import { Pools, type ExchangeEvents } from '../../src/bench/http1-pool.js';
+import { HttpParseError, ResponseParser } from '../../src/core/http1-parser.js';
+import { Pools, type ExchangeEvents } from '../../src/core/http1-pool.js';
 import { rawSender } from '../../src/bench/raw-send.js';
 
 // The bench's HTTP/1.1 driver: the parser on byte streams cut everywhere, and the pool and the

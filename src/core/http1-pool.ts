@@ -2,10 +2,12 @@ import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { HttpParseError, ResponseParser, type ResponseEvents } from './http1-parser.js';
 
-// Keep-alive HTTP/1.1 connections for the load driver: one pool per origin, shared by every target
-// on that origin, so all targets ride the same warmed connections. A request is pre-built bytes
+// Keep-alive HTTP/1.1 connections: the transport of the core client (chat, batch, routes) and of
+// the bench's load driver. One pool per origin; in bench it is shared by every target on that
+// origin, so all targets ride the same warmed connections. A request is pre-built text or bytes
 // written in one call; the response goes to the exchange's events. No pipelining: one request per
-// connection at a time, as autocannon and wrk do by default.
+// connection at a time, as undici, autocannon and wrk do by default. Idle connections do not keep
+// the process alive.
 
 export interface ExchangeEvents extends ResponseEvents {
   /** The exchange failed: a socket error code, 'reset' (closed early), 'malformed_http' or the abort code. */
@@ -111,7 +113,7 @@ export class Pool {
   }
 
   /** Sends one request on the most recently used idle connection, or a new one. */
-  send(bytes: Buffer, events: ExchangeEvents, noBody = false): Exchange {
+  send(bytes: Buffer | string, events: ExchangeEvents, noBody = false): Exchange {
     let conn: Conn | undefined;
     const now = performance.now();
     while ((conn = this.idle.pop())) {
@@ -120,16 +122,19 @@ export class Pool {
       conn = undefined;
     }
     const reused = conn !== undefined;
-    conn ??= this.open();
+    if (conn) conn.socket.ref();
+    else conn = this.open();
     const run = new Running(this, conn, events, noBody, reused);
     conn.current = run;
-    conn.socket.write(bytes);
+    if (typeof bytes === 'string') conn.socket.write(bytes, 'utf8');
+    else conn.socket.write(bytes);
     return run;
   }
 
   release(conn: Conn, keepAlive: boolean, keepAliveMs: number): void {
     if (!keepAlive || conn.socket.destroyed) return this.drop(conn);
     conn.idleUntil = performance.now() + keepAliveMs;
+    conn.socket.unref();
     this.idle.push(conn);
   }
 

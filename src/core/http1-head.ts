@@ -1,0 +1,21 @@
+import { usageError } from './errors.js';
+
+// The request line and header block of an HTTP/1.1 request, built once per endpoint: a request is
+// then this text, its content-length and its body, written in one call.
+
+export function requestHead(method: 'GET' | 'POST', url: URL, headers: Record<string, string>): string {
+  let out = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  const merged = new Map<string, string>(); // later names win whatever their case, as in a Headers object
+  for (const [name, value] of Object.entries(headers)) merged.set(name.toLowerCase(), value);
+  for (const [k, value] of merged) {
+    // A line break in a value would let a config or --header smuggle a second request.
+    if (/[\r\n]/.test(k + value)) throw usageError(`header ${k} contains a line break; remove it from --header or the config`);
+    if (k !== 'host' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out += `${k}: ${value}\r\n`;
+  }
+  return out;
+}
+
+/** The whole request as one string (written as UTF-8 in one call). */
+export function requestText(head: string, body: string): string {
+  return body ? `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` : `${head}\r\n`;
+}
