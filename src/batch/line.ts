@@ -10,7 +10,7 @@ import type { Ticket } from '../limit/limiter.js';
 import type { AdmissionQueue } from '../limit/queue.js';
 import { reservationTokens } from '../limit/estimate.js';
 import { usd, type Pricer } from './pricing.js';
-import type { AttemptEntry, OutputRecord } from './records.js';
+import { keepRawBody, type AttemptEntry, type OutputRecord } from './records.js';
 import type { BatchItem } from './request.js';
 
 // One line's request, start to finish: every attempt (retries and failovers) first waits for the
@@ -23,9 +23,8 @@ export interface Sender {
   chat(req: ChatRequest, call?: ChatCallOptions): Promise<ChatResult & { failovers?: unknown[] }>;
 }
 
-/** A line in flight, as the runner sees it: what to abort, and whether it is only waiting. */
+/** A line in flight, as the runner sees it. */
 export interface Flight {
-  controller: AbortController;
   /** In the limiter queue or a retry backoff: nothing is on the wire, so Ctrl-C stops it at once. */
   waiting: boolean;
 }
@@ -33,6 +32,10 @@ export interface Flight {
 export interface LineEnv {
   sender: Sender;
   queue: AdmissionQueue;
+  /** Aborted by Ctrl-C: ends every wait (limiter queue, retry backoff); requests on the wire go on. */
+  stopSignal: AbortSignal;
+  /** Aborted when the grace period is over (or a second Ctrl-C): ends requests on the wire too. */
+  abortSignal: AbortSignal;
   /** Reservations are estimated only when --tpm is set (the tokenizer costs time). */
   tokensLimited: boolean;
   retries: number;
@@ -99,13 +102,14 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
   };
   const call: ChatCallOptions = {
     stream: false,
-    signal: flight.controller.signal,
+    signal: env.abortSignal,
+    waitSignal: env.stopSignal,
     retries: env.retries,
     beforeAttempt: async () => {
       flight.waiting = true;
       if (env.interrupted()) throw interrupted('stopped before sending (Ctrl-C)');
       try {
-        ticket = await env.queue.acquire(reserve, flight.controller.signal);
+        ticket = await env.queue.acquire(reserve, env.stopSignal);
       } catch {
         throw interrupted('interrupted while waiting for the rate limit');
       }
@@ -131,7 +135,6 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
       const entry = log[log.length - 1];
       if (entry) entry.wait_ms = Math.round(info.delayMs);
       flight.waiting = true;
-      if (env.interrupted()) flight.controller.abort(new Error('SIGINT'));
       env.onRetry(item, info);
     },
   };
@@ -153,6 +156,7 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     const lost = await billedUnknown(model);
     if (cost !== null && lost.cost !== null) cost += lost.cost;
     const body = last?.ok && last.body !== undefined ? last.body : completionBody(result);
+    if (body === last?.body) keepRawBody(body, last?.bodyText);
     return {
       ok: true, cost, usage,
       record: {
@@ -171,7 +175,7 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     };
   } catch (e) {
     settle(undefined);
-    if (flight.controller.signal.aborted || (isRelayError(e) && e.code === 'interrupted')) return { ok: false, cost: null };
+    if (env.abortSignal.aborted || (isRelayError(e) && e.code === 'interrupted')) return { ok: false, cost: null };
     if (!isRelayError(e)) throw e;
     const model = req.model;
     const lost = await billedUnknown(model);

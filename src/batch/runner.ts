@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { RetryInfo } from '../core/client.js';
 import { redact } from '../core/redact.js';
 import type { RateLimiter } from '../limit/limiter.js';
@@ -7,7 +7,7 @@ import type { DiskCache } from './cache.js';
 import { readLines } from './jsonl.js';
 import { requestKey, type IdSet } from './keys.js';
 import { runLine, type Flight, type LineResult, type Sender } from './line.js';
-import { emptyMeta, type OutputRecord } from './records.js';
+import { emptyMeta, recordLine, type OutputRecord } from './records.js';
 import { parseLine, type BatchItem, type LineDefaults } from './request.js';
 import { bodyHash, type ScanResult, type Source } from './scan.js';
 import { ReorderWindow, type LineSink } from './sink.js';
@@ -56,6 +56,9 @@ export class BatchRunner extends EventEmitter {
   private active = 0;
   private allowed: number;
   private readonly flights = new Set<Flight>();
+  /** Ctrl-C ends every wait; the end of the grace period ends requests on the wire too (line.ts). */
+  private readonly stopController = new AbortController();
+  private readonly abortController = new AbortController();
   private readonly groups = new Map<number, Group>();
   private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null }>;
   /** No new lines are scheduled (Ctrl-C or --max-cost). */
@@ -69,6 +72,8 @@ export class BatchRunner extends EventEmitter {
     super();
     this.queue = new AdmissionQueue(o.limiter, o.clock ?? systemClock);
     this.allowed = Math.max(1, o.concurrency);
+    // Every line in flight listens to both (one listener each): no leak warning at -c 64.
+    setMaxListeners(0, this.stopController.signal, this.abortController.signal);
     if (o.orderedWindow) this.window = new ReorderWindow(o.orderedWindow, (x) => this.write(x.rec, x.ok, x.cost));
     this.stats.total = o.scan.lines;
   }
@@ -88,7 +93,7 @@ export class BatchRunner extends EventEmitter {
   stop(): void {
     this.stopScheduling('interrupt');
     this.interrupting = true;
-    for (const f of this.flights) if (f.waiting) f.controller.abort(new Error('SIGINT'));
+    this.stopController.abort(new Error('SIGINT'));
   }
 
   /** --max-cost reached (or Ctrl-C): start no new line; lines already started go on. */
@@ -101,7 +106,7 @@ export class BatchRunner extends EventEmitter {
   /** The grace period is over, or a second Ctrl-C: cancel everything in flight. */
   abortAll(): void {
     this.stop();
-    for (const f of this.flights) f.controller.abort(new Error('SIGINT'));
+    this.abortController.abort(new Error('SIGINT'));
   }
 
   async run(): Promise<BatchSummary> {
@@ -198,11 +203,11 @@ export class BatchRunner extends EventEmitter {
 
   private async send(item: BatchItem, recordId: string, key: string): Promise<LineResult> {
     const o = this.o;
-    const flight: Flight = { controller: new AbortController(), waiting: true };
+    const flight: Flight = { waiting: true };
     this.flights.add(flight);
     try {
       const res = await runLine(item, recordId, {
-        sender: o.sender, queue: this.queue, tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
+        sender: o.sender, queue: this.queue, stopSignal: this.stopController.signal, abortSignal: this.abortController.signal, tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
         now: () => (o.clock ?? systemClock).now(),
         interrupted: () => this.interrupting,
         onAttempt: () => this.stats.attempt(),
@@ -250,7 +255,7 @@ export class BatchRunner extends EventEmitter {
 
   private async write(rec: OutputRecord, ok: boolean, cost: bigint | null): Promise<void> {
     // Failure messages and bodies can quote what a server echoed back: never let a key through.
-    const line = ok ? JSON.stringify(rec) : redact(JSON.stringify(rec));
+    const line = ok ? recordLine(rec) : redact(JSON.stringify(rec));
     await this.o.sink.write(line);
     if (!ok && this.o.errorSink) await this.o.errorSink.write(line);
     this.stats.add(rec, ok, cost);

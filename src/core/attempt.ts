@@ -35,6 +35,8 @@ export interface AttemptOutcome {
   errorBody?: unknown;
   /** The parsed JSON of a non-streamed 2xx reply, all choices included (batch writes it out as is). */
   body?: unknown;
+  /** That reply's text as it came, so it can be written out without serialising it again. */
+  bodyText?: string;
   deliveredToUser: boolean;
   /** True when the caller's signal ended the attempt (Ctrl-C), not a timeout. */
   aborted: boolean;
@@ -173,6 +175,7 @@ class Attempt implements ExchangeEvents, Watched {
       return this.settle();
     }
     out.body = body;
+    out.bodyText = text;
     const at = performance.now() - this.start;
     out.timings.ttft = at;
     if (this.input.rawBody) {

@@ -44,6 +44,8 @@ export interface RetryInfo { attempt: number; delayMs: number; reason: string; s
 export interface ChatCallOptions {
   stream?: boolean;
   signal?: AbortSignal;
+  /** Ends retry waits only (default: `signal`). Batch stops waiting lines on Ctrl-C but lets sent ones finish. */
+  waitSignal?: AbortSignal;
   onDelta?: (d: StreamDelta, atMs: number) => void;
   onRetry?: (info: RetryInfo) => void;
   /** Keep the arrival time of every content chunk (bench). */
@@ -145,7 +147,7 @@ export class RelayClient {
       if (!decision.retry) throw this.toError(out, req, attempts, decision.reason, decision.serverWaitMs);
       call.onRetry?.({ attempt: attempts, delayMs: decision.delayMs, reason: decision.reason, status: out.status || undefined });
       this.opts.debug?.(`retry ${attempts}/${policy.retries} in ${Math.round(decision.delayMs)} ms: ${decision.reason}`);
-      await waitToRetry(decision.delayMs, call.signal, attempts, policy.retries + 1);
+      await waitToRetry(decision.delayMs, call.waitSignal ?? call.signal, attempts, policy.retries + 1);
     }
   }
 

@@ -138,7 +138,7 @@ export class Router {
       }
       retriesDone++;
       call.onRetry?.({ attempt: attempts, delayMs: decision.delayMs, reason: decision.reason, status: out.status || undefined });
-      await waitToRetry(decision.delayMs, call.signal, attempts, policy.retries + 1);
+      await waitToRetry(decision.delayMs, call.waitSignal ?? call.signal, attempts, policy.retries + 1);
       tried.clear();
     }
   }

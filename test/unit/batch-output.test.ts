@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CsvFile, neutralizeCell, toCsv } from '../../src/output/csv.js';
 import { createProgress } from '../../src/output/progress.js';
+import { emptyMeta, keepRawBody, recordLine, type OutputRecord } from '../../src/batch/records.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/batch/${name}`, import.meta.url), 'utf8');
 
@@ -88,5 +89,35 @@ describe('LatencyHistogram (summary percentiles within 1%)', () => {
   it('is empty until something is recorded', async () => {
     const { LatencyHistogram } = await import('../../src/batch/latency.js');
     expect(new LatencyHistogram().percentile(50)).toBeNull();
+  });
+});
+
+describe('recordLine (a reply body written as the server sent it)', () => {
+  const rec = (body: unknown): OutputRecord => ({
+    id: 'batch_req_x_1', custom_id: 'a"1', response: { status_code: 200, request_id: null, body }, error: null,
+    relay: { ...emptyMeta(1), attempts: 1, endpoint: 'sim', model: 'm', cost: 0.5 },
+  });
+
+  it('reads back as the same record, keeping the server\'s own spacing and number text', () => {
+    const text = '{"id":"c1", "choices":[{"index":0,"message":{"role":"assistant","content":"x\\u00e9\\n"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1.0}}';
+    const r = rec(JSON.parse(text));
+    keepRawBody(r.response!.body, text);
+    const line = recordLine(r);
+    expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(r)));
+    expect(line).toContain(text);
+    expect(line.includes('\n')).toBe(false);
+  });
+
+  it('a pretty-printed body (line breaks) is serialised again: one record, one line', () => {
+    const text = '{\n  "id": "c1"\n}';
+    const r = rec(JSON.parse(text));
+    keepRawBody(r.response!.body, text);
+    expect(recordLine(r)).toBe(JSON.stringify(r));
+  });
+
+  it('a body without its text, and a failure without a response, are plain JSON', () => {
+    expect(recordLine(rec({ id: 'c2' }))).toBe(JSON.stringify(rec({ id: 'c2' })));
+    const failed: OutputRecord = { ...rec(null), response: null, error: { code: '500', message: 'boom' } };
+    expect(recordLine(failed)).toBe(JSON.stringify(failed));
   });
 });
