@@ -1,5 +1,5 @@
 import { EXIT, RelayError } from './errors.js';
-import type { Failure } from './retry.js';
+import { isCertificateCode, type Failure } from './retry.js';
 
 // Turns the last failed attempt into the one-line error the user reads (CONVENTIONS 3):
 // what happened, where, and what to do next.
@@ -71,6 +71,13 @@ export function failureToError(ctx: FailureContext): RelayError {
         { ...init, code: String(f.status), exitCode: EXIT.api, retryable: f.status >= 500 || f.status === 408 });
     }
     case 'connect':
+      if (isCertificateCode(f.code)) {
+        const hint = f.code.includes('ALTNAME') ? 'the certificate does not name this host; check the host in --base-url'
+          : /EXPIRED|NOT_YET_VALID/.test(f.code) ? 'the certificate is outside its validity dates; the server must renew it (or check this machine\'s clock)'
+            : 'if the server uses a private or self-signed CA, point NODE_EXTRA_CA_CERTS at that CA\'s certificate file';
+        return new RelayError(`cannot connect to ${ctx.url}: its TLS certificate was not accepted (${f.code})${tries}; ${hint}`,
+          { ...base, code: 'connect', exitCode: EXIT.network, retryable: false });
+      }
       return new RelayError(`cannot connect to ${ctx.url} (${f.code})${tries}: is the URL right and the server running?`,
         { ...base, code: f.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect_timeout' : 'connect', exitCode: EXIT.network, retryable: true });
     case 'disconnect':

@@ -60,6 +60,15 @@ const CONNECT_TEXT: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
 };
 
+/**
+ * A TLS certificate the client refused (untrusted CA, expired, wrong name): the same on every
+ * attempt, so never retried on the same endpoint. Node's codes, e.g. DEPTH_ZERO_SELF_SIGNED_CERT,
+ * CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, UNABLE_TO_VERIFY_LEAF_SIGNATURE.
+ */
+export function isCertificateCode(code: string): boolean {
+  return code.includes('CERT') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
+}
+
 const TIMEOUT_TEXT = { headers: 'no response headers in time', idle: 'stream went idle', total: 'request timed out' };
 
 function describe(f: Failure): string {
@@ -69,6 +78,7 @@ function describe(f: Failure): string {
       return f.status === 429 && isQuotaExhausted(f.body) ? '429 quota exhausted' : `${f.status} ${text}`;
     }
     case 'connect':
+      if (isCertificateCode(f.code)) return `TLS certificate not accepted (${f.code})`;
       return CONNECT_TEXT[f.code] ?? `cannot connect (${f.code})`;
     case 'disconnect':
       return 'connection lost after the request was sent (may have been billed)';
@@ -136,6 +146,8 @@ export function decideRetry(
   const what = describe(f);
   if (ctx.deliveredToUser) return { retry: false, reason: `${what}; not retried: part of the reply was already shown` };
   if (!retryable(f, policy)) return { retry: false, reason: what };
+  // Still retryable() (a router fails over to another endpoint), but this endpoint would refuse again.
+  if (f.kind === 'connect' && isCertificateCode(f.code)) return { retry: false, reason: what };
   if (ctx.retriesDone >= policy.retries) {
     const n = policy.retries;
     return { retry: false, reason: n === 0 ? what : `${what}; gave up after ${n} ${n === 1 ? 'retry' : 'retries'}` };
