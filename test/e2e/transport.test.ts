@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/core/errors.js';
+import { runRelay } from '../helpers/relay.js';
+import { answer, jsonReply, sseReply, startReplyServer, type Handler, type ReplyServer } from '../helpers/reply-server.js';
+
+// Transport edge cases of relay's own HTTP/1.1 pool (src/core/http1-*.ts), end to end: the real
+// CLI against node:http servers on loopback that misbehave in one precise way each. relay sim
+// cannot produce these wire shapes, and undici used to absorb them for us.
+
+const PARTS = ['Hello', ' there'];
+const TEXT = PARTS.join('');
+
+const servers: ReplyServer[] = [];
+async function serve(handler: Handler): Promise<ReplyServer> {
+  const s = await startReplyServer(handler);
+  servers.push(s);
+  return s;
+}
+afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+
+const chat = (s: ReplyServer, ...extra: string[]) => runRelay(['chat', '--base-url', s.url, '-m', 'x', ...extra, 'hi'], { timeout: 20_000 });
+
+function batch(s: ReplyServer, n: number, ...extra: string[]) {
+  const input = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `q${i}`, prompt: `question ${i}` })).join('\n') + '\n';
+  return runRelay(['batch', '-', '--base-url', s.url, '-m', 'x', '-q', ...extra], { input, timeout: 20_000 });
+}
+
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
+
+describe('relay over its own HTTP/1.1 transport', () => {
+  it('a server that keeps the stream open after [DONE]: the reply is printed and relay exits 0 without waiting for the end', async () => {
+    // Some proxies never end the response after [DONE]. The hold here is unbounded (until the test
+    // closes the server), so only relay hanging up can end this test before its timeout.
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseReply(PARTS));
+    });
+    const r = await chat(s);
+    expect(r.signal).toBeNull(); // not killed by the runner's 20 s guard
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(TEXT);
+    expect(r.stderr).toBe('');
+    await s.closed(1); // relay's side of the connection went away although the server never ended it
+  }, 30_000);
+
+  it.each([
+    ['a content-length body', false],
+    ['a body that ends with the connection', true],
+  ])('Connection: close after the first reply (%s): a batch of 5 with -c 1 opens a new connection and all succeed', async (_name, closeDelimited) => {
+    const s = await serve((_req, res, body, index) => {
+      if (index === 0) {
+        res.setHeader('connection', 'close');
+        // Without chunking or a length, the body is framed by the connection's end (RFC 9112 6.3).
+        if (closeDelimited) res.useChunkedEncodingByDefault = false;
+        const json = jsonReply(TEXT);
+        res.writeHead(200, { 'content-type': 'application/json', ...(closeDelimited ? {} : { 'content-length': Buffer.byteLength(json) }) });
+        res.end(json);
+      } else {
+        answer(res, body, PARTS);
+      }
+    });
+    const r = await batch(s, 5, '-c', '1');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out.map((l) => l.custom_id).sort()).toEqual(['q0', 'q1', 'q2', 'q3', 'q4']);
+    for (const l of out) {
+      expect(l.error).toBeNull();
+      expect(l.response.body.choices[0].message.content).toBe(TEXT);
+      expect(l.relay.attempts).toBe(1); // no line needed a retry: the closed connection was never reused
+    }
+    expect(s.requests).toHaveLength(5);
+    expect(s.connections()).toBe(2); // the closed one, then one kept alive for the other four
+  });
+
+  it('interim 100 Continue and 103 Early Hints before the real reply: chat --no-stream prints the reply', async () => {
+    const s = await serve((_req, res, body) => {
+      res.writeContinue();
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }, () => answer(res, body, PARTS));
+    });
+    const r = await chat(s, '--no-stream');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(TEXT);
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0]!.body).toMatchObject({ stream: false });
+  });
+
+  it('a 400 whose JSON error body comes chunked, in pieces: the server\'s message on one line, API exit code, no retry', async () => {
+    const message = 'max_tokens is too large: 99999999. This model supports at most 16384 completion tokens.';
+    const s = await serve((_req, res) => {
+      const err = JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'max_tokens', code: null } });
+      res.writeHead(400, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      res.write(err.slice(0, 10));
+      res.write(err.slice(10, 40));
+      res.end(err.slice(40));
+    });
+    const r = await chat(s);
+    expect(r.code).toBe(EXIT.api);
+    expect(r.stdout).toBe('');
+    const err = r.stderr.trim().split('\n');
+    expect(err).toHaveLength(1);
+    expect(err[0]).toBe(`relay: 400 from ${s.url}/chat/completions: ${message}`);
+    expect(s.requests).toHaveLength(1);
+  });
+
+  describe('a server that sends the head and half of a content-length body, then drops the connection', () => {
+    const halfThenDrop: Handler = (req, res) => {
+      const json = jsonReply(TEXT);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+      // Dropped only once the half is on the wire, so relay really has a started reply.
+      res.write(json.slice(0, json.length >> 1), () => req.socket.destroy());
+    };
+
+    it('chat --no-stream: network exit code, one line saying the connection was lost after the request was sent', async () => {
+      const s = await serve(halfThenDrop);
+      const r = await chat(s, '--no-stream');
+      expect(r.code).toBe(EXIT.network);
+      expect(r.stdout).toBe('');
+      const err = r.stderr.trim().split('\n');
+      expect(err).toHaveLength(1);
+      expect(err[0]).toMatch(/^relay: connection to default lost after the request was sent \(\w+\); the request may have been billed, so it was not retried/);
+      expect(r.stderr).not.toContain('    at ');
+      expect(s.requests).toHaveLength(1); // an unknown outcome is not sent again without --retry-unknown
+    });
+
+    it('batch: the line fails with error code "disconnect" and the run exits over --max-error-rate', async () => {
+      const s = await serve(halfThenDrop);
+      const r = await batch(s, 1);
+      expect(r.code).toBe(EXIT.threshold);
+      const [line, ...rest] = lines(r.stdout);
+      expect(rest).toEqual([]);
+      expect(line.custom_id).toBe('q0');
+      expect(line.error.code).toBe('disconnect');
+      expect(line.error.message).toMatch(/lost after the request was sent/);
+      expect(line.relay.attempts).toBe(1);
+      expect(r.stderr).toMatch(/^relay: 1 of 1 lines? failed/m);
+      expect(s.requests).toHaveLength(1);
+    });
+  });
+});
