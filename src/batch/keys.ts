@@ -15,9 +15,20 @@ export function canonicalJson(v: unknown): string {
     return s + ']';
   }
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o);
+  // Most objects arrive with few keys, often already in order: sort only when needed.
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
   let s = '{';
-  for (let i = 0; i < keys.length; i++) s += (i ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(o[keys[i]!]);
+  for (let i = 0; i < keys.length; i++) {
+    const x = o[keys[i]!];
+    if (x === undefined) continue;
+    s += (s.length > 1 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(x);
+  }
   return s + '}';
 }
 

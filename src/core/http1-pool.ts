@@ -25,6 +25,20 @@ const DEFAULT_KEEP_ALIVE_MS = 4000;
 /** Hand back idle connections this long before the server's stated keep-alive timeout ends. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
+// A server sends the same hint on every response: read it once, not once per response.
+let lastHint: string | undefined;
+let lastHintMs = DEFAULT_KEEP_ALIVE_MS;
+
+function keepAliveFor(hint: string | undefined): number {
+  if (hint === undefined) return DEFAULT_KEEP_ALIVE_MS;
+  if (hint !== lastHint) {
+    const m = /timeout=(\d+)/i.exec(hint);
+    lastHint = hint;
+    lastHintMs = m ? Math.max(0, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS) : DEFAULT_KEEP_ALIVE_MS;
+  }
+  return lastHintMs;
+}
+
 interface Conn {
   socket: Socket;
   current?: Running;
@@ -52,9 +66,7 @@ class Running implements Exchange, ResponseEvents {
   }
 
   onHead(status: number, headers: Record<string, string>): void {
-    const hint = headers['keep-alive'];
-    const m = hint === undefined ? null : /timeout=(\d+)/i.exec(hint);
-    this.keepAliveMs = m ? Math.max(0, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS) : DEFAULT_KEEP_ALIVE_MS;
+    this.keepAliveMs = keepAliveFor(headers['keep-alive']);
     this.events.onHead(status, headers);
   }
 

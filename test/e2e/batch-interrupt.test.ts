@@ -30,7 +30,11 @@ it('R22: Ctrl-C while lines wait to retry exits within 1 s with 130, sends nothi
   expect(r.at - t).toBeLessThan(1000);
   expect(r.code).toBe(130);
   expect((await simStats(sim.origin, 'limited')).chatRequests).toBe(sent);
-  expect(readOut(out).map((l) => l.custom_id).sort()).toEqual(['q0', 'q1']);
+  // The two requests that reached the server first got its two successes: with -c 3 on three new
+  // connections, which lines those are depends on arrival order, not on input order.
+  const written = readOut(out);
+  expect(written.map((l) => l.response?.status_code)).toEqual([200, 200]);
+  expect(new Set(written.map((l) => l.custom_id)).size).toBe(2);
   expect(r.stderr).toMatch(/relay: interrupted: 2 lines written this run, 3 not run \(3 were waiting to retry or for the rate limit\); resume with: relay batch .*in\.jsonl -o .*out\.jsonl .*--resume/);
 });
 

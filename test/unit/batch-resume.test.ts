@@ -123,6 +123,9 @@ describe('keys', () => {
   it('canonical JSON ignores key order at every depth and keeps array order', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } })).toBe(canonicalJson({ a: { c: null, d: [2, 1] }, b: 1 }));
     expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
+    // Undefined members are left out as JSON.stringify leaves them out, wherever they are.
+    expect(canonicalJson({ a: undefined, c: 'x', b: [undefined] })).toBe('{"b":[null],"c":"x"}');
+    expect(canonicalJson({ z: 1, a: undefined })).toBe(JSON.stringify({ z: 1 }));
   });
 
   it('IdSet answers membership exactly for 100,000 ids', () => {
