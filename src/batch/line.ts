@@ -10,7 +10,7 @@ import type { Ticket } from '../limit/limiter.js';
 import type { AdmissionQueue } from '../limit/queue.js';
 import { reservationTokens } from '../limit/estimate.js';
 import { usd, type Pricer } from './pricing.js';
-import { keepRawBody, type AttemptEntry, type OutputRecord } from './records.js';
+import type { AttemptEntry, OutputRecord } from './records.js';
 import type { BatchItem } from './request.js';
 
 // One line's request, start to finish: every attempt (retries and failovers) first waits for the
@@ -56,6 +56,8 @@ export interface LineResult {
   /** What this line added to the spend; null when its model has no price. */
   cost: bigint | null;
   usage?: Usage;
+  /** The text the record's response body was parsed from, when it is the server's own (records.ts). */
+  rawBody?: string;
 }
 
 export function failureCode(f: Failure | undefined): string {
@@ -105,15 +107,21 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     signal: env.abortSignal,
     waitSignal: env.stopSignal,
     retries: env.retries,
-    beforeAttempt: async () => {
-      flight.waiting = true;
+    beforeAttempt: () => {
       if (env.interrupted()) throw interrupted('stopped before sending (Ctrl-C)');
-      try {
-        ticket = await env.queue.acquire(reserve, env.stopSignal);
-      } catch {
-        throw interrupted('interrupted while waiting for the rate limit');
+      // Admitted at once (the usual case without limits): no promise, no microtask.
+      ticket = env.queue.admitNow(reserve);
+      if (ticket) {
+        flight.waiting = false;
+        return;
       }
-      flight.waiting = false;
+      flight.waiting = true;
+      return env.queue.acquire(reserve, env.stopSignal).then((t) => {
+        ticket = t;
+        flight.waiting = false;
+      }, () => {
+        throw interrupted('interrupted while waiting for the rate limit');
+      });
     },
     onAttempt: (out, endpoint) => {
       last = out;
@@ -155,10 +163,10 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
     let cost = env.pricer ? env.pricer(model, usage) : null;
     const lost = await billedUnknown(model);
     if (cost !== null && lost.cost !== null) cost += lost.cost;
-    const body = last?.ok && last.body !== undefined ? last.body : completionBody(result);
-    if (body === last?.body) keepRawBody(body, last?.bodyText);
+    const asSent = last?.ok === true && last.body !== undefined;
+    const body = asSent ? last!.body : completionBody(result);
     return {
-      ok: true, cost, usage,
+      ok: true, cost, usage, rawBody: asSent ? last!.bodyText : undefined,
       record: {
         id: recordId, custom_id: item.id,
         response: { status_code: result.status, request_id: result.requestId ?? null, body },

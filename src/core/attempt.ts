@@ -55,6 +55,23 @@ const TIMEOUT = 'relay:timeout';
 const ABORTED = 'relay:aborted';
 const CALLBACK = 'relay:callback';
 
+// Attempts listen to their caller's signal through one listener per signal: batch shares one
+// signal among all its lines, and EventTarget listeners cost more than a Set entry.
+const listening = new WeakMap<AbortSignal, Set<Attempt>>();
+
+function follow(signal: AbortSignal, a: Attempt): void {
+  let group = listening.get(signal);
+  if (!group) {
+    const members = (group = new Set());
+    listening.set(signal, members);
+    signal.addEventListener('abort', () => {
+      for (const m of [...members]) m.abortByCaller();
+      members.clear();
+    }, { once: true });
+  }
+  group.add(a);
+}
+
 export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   return new Promise((resolve) => new Attempt(input, resolve));
 }
@@ -75,7 +92,6 @@ class Attempt implements ExchangeEvents, Watched {
   private settled = false;
   private expired: Expiry | undefined;
   private thrown: unknown;
-  private readonly onAbort = () => this.exchange?.abort(ABORTED);
 
   constructor(private readonly input: AttemptInput, private readonly resolve: (o: AttemptOutcome) => void) {
     this.last = this.start;
@@ -89,7 +105,11 @@ class Attempt implements ExchangeEvents, Watched {
     }
     this.exchange = input.pool.send(input.request, this);
     watch(this);
-    input.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (input.signal) follow(input.signal, this);
+  }
+
+  abortByCaller(): void {
+    this.exchange?.abort(ABORTED);
   }
 
   get connecting(): boolean {
@@ -227,7 +247,7 @@ class Attempt implements ExchangeEvents, Watched {
   /** The exchange is watched until its connection is free again, even after the reply settled. */
   private over(): void {
     unwatch(this);
-    this.input.signal?.removeEventListener('abort', this.onAbort);
+    if (this.input.signal) listening.get(this.input.signal)?.delete(this);
   }
 
   private finish(state: Assembled): void {

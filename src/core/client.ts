@@ -52,8 +52,8 @@ export interface ChatCallOptions {
   recordChunks?: boolean;
   /** Override the client's retry count for this call. */
   retries?: number;
-  /** Awaited before every attempt, retries and failovers included (batch: rate-limit admission). */
-  beforeAttempt?: (attempt: number) => Promise<void>;
+  /** Awaited before every attempt, retries and failovers included (batch: rate-limit admission); may return nothing when there is nothing to wait for. */
+  beforeAttempt?: (attempt: number) => Promise<void> | void;
   /** Sees every attempt's raw outcome: status, headers, failure (batch: limits, attempt log). */
   onAttempt?: (out: AttemptOutcome, endpoint: string) => void;
 }
@@ -119,12 +119,15 @@ export class RelayClient {
     const headers = stream ? this.streamHeaders : this.jsonHeaders;
     const json = JSON.stringify(this.wireBody(req, stream));
     this.opts.debug?.(`POST ${this.chatUrl} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
-    return runAttempt({
+    const done = runAttempt({
       pool: this.pool, request: requestText(stream ? this.streamHead : this.jsonHead, json), stream, signal: call.signal,
       timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, connectTimeoutMs: this.connectTimeoutMs,
       onDelta: call.onDelta, recordChunks: call.recordChunks,
-    }).then((out) => {
-      this.opts.debug?.(`<- ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
+    });
+    const debug = this.opts.debug;
+    if (!debug) return done;
+    return done.then((out) => {
+      debug(`<- ${out.status || '-'} ${out.failure ? out.failure.kind : 'ok'} ${JSON.stringify(redactHeaders(out.headers))}`);
       return out;
     });
   }
@@ -138,7 +141,8 @@ export class RelayClient {
     let attempts = 0;
     for (;;) {
       attempts++;
-      if (call.beforeAttempt) await call.beforeAttempt(attempts);
+      const admitted = call.beforeAttempt?.(attempts);
+      if (admitted) await admitted;
       const out = await this.attempt(req, call);
       call.onAttempt?.(out, this.endpoint.name);
       if (out.ok) return this.toResult(out, req, attempts);

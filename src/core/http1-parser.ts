@@ -17,6 +17,8 @@ const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 
+const isSpace = (c: number) => c === 32 || c === 9;
+
 export class ResponseParser {
   private state: State = 'head';
   private pending: Buffer | undefined;
@@ -152,8 +154,15 @@ export class ResponseParser {
       if (end < 0) end = text.length;
       const c = text.indexOf(':', at);
       if (c > at && c < end) {
-        const name = text.slice(at, c).trim().toLowerCase();
-        const value = text.slice(c + 1, end).trim();
+        // Spaces are skipped by position: a slice and a trim per header were most of this loop.
+        let v0 = c + 1;
+        let v1 = end;
+        while (v0 < v1 && isSpace(text.charCodeAt(v0))) v0++;
+        while (v1 > v0 && isSpace(text.charCodeAt(v1 - 1))) v1--;
+        let n1 = c;
+        while (n1 > at && isSpace(text.charCodeAt(n1 - 1))) n1--;
+        const name = text.slice(at, n1).toLowerCase();
+        const value = text.slice(v0, v1);
         headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
       }
       at = end + 2;

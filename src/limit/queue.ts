@@ -30,6 +30,13 @@ export class AdmissionQueue {
     return this.waiters.length - this.head;
   }
 
+  /** A ticket now, when no one is waiting and the limiter admits the request at once (no promise). */
+  admitNow(tokens: number): Ticket | undefined {
+    if (this.waiting !== 0) return undefined;
+    const a = this.limiter.tryAdmit(tokens, this.clock.now());
+    return a.admitted ? a.ticket : undefined;
+  }
+
   /** Resolves with a ticket once the limiter admits the request; rejects with signal.reason on abort. */
   acquire(tokens: number, signal?: AbortSignal): Promise<Ticket> {
     if (signal?.aborted) return Promise.reject(signal.reason);
