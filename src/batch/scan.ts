@@ -1,6 +1,6 @@
 import { reservationTokens, completionReserve } from '../limit/estimate.js';
 import { readLines } from './jsonl.js';
-import { HashList, IdSet, canonicalJson, hash53 } from './keys.js';
+import { HashList, IdSet, canonicalHash, hash53 } from './keys.js';
 import { parseLine, type LineDefaults } from './request.js';
 
 // Pass 1 over the input, before any request: how many lines, which ids repeat (refused up front,
@@ -48,7 +48,7 @@ export interface ScanResult {
 }
 
 export function bodyHash(body: unknown): number {
-  return hash53(canonicalJson(body));
+  return canonicalHash(body);
 }
 
 export async function scanInput(source: Source, opts: ScanOptions): Promise<ScanResult> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyOutputLine } from '../../src/batch/records.js';
 import { prepareResume, tempPathFor } from '../../src/batch/resume.js';
-import { IdSet, canonicalJson, HashList, hash53 } from '../../src/batch/keys.js';
+import { IdSet, canonicalHash, canonicalJson, HashList, hash53 } from '../../src/batch/keys.js';
 
 const fixture = (name: string) => new URL(`../../fixtures/batch/${name}`, import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'relay-resume-test-'));
@@ -126,6 +126,22 @@ describe('keys', () => {
     // Undefined members are left out as JSON.stringify leaves them out, wherever they are.
     expect(canonicalJson({ a: undefined, c: 'x', b: [undefined] })).toBe('{"b":[null],"c":"x"}');
     expect(canonicalJson({ z: 1, a: undefined })).toBe(JSON.stringify({ z: 1 }));
+  });
+
+  it('canonicalHash: equal for the same request in any key order, different for any real change', () => {
+    const a = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16, temperature: 0.5 };
+    const b = { temperature: 0.5, max_tokens: 16, messages: [{ content: 'hi', role: 'user' }], model: 'm', seed: undefined };
+    expect(canonicalHash(a)).toBe(canonicalHash(b));
+    const changed = [
+      { ...a, max_tokens: 17 }, { ...a, temperature: '0.5' }, { ...a, messages: [{ role: 'user', content: 'hi ' }] },
+      { ...a, messages: [{ role: 'user', content: 'hi' }, { role: 'user', content: 'hi' }] }, { ...a, stop: null }, { ...a, stop: [] },
+      { ...a, stop: {} }, { ...a, stop: ['a', 'b'] }, { ...a, stop: ['ab'] }, { ...a, stop: ['a,b'] }, { ...a, n: true }, { ...a, n: false },
+    ];
+    const hashes = new Set([canonicalHash(a), ...changed.map(canonicalHash)]);
+    expect(hashes.size).toBe(changed.length + 1);
+    // Text of equal canonical JSON, equal hash; 10,000 distinct prompts, no collision.
+    const many = new Set(Array.from({ length: 10_000 }, (_, i) => canonicalHash({ ...a, messages: [{ role: 'user', content: `q${i}` }] })));
+    expect(many.size).toBe(10_000);
   });
 
   it('IdSet answers membership exactly for 100,000 ids', () => {
