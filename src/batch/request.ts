@@ -147,7 +147,11 @@ function parseOne(line: InputLine, d: LineDefaults, fallbackId: () => string): B
   const id = readId(v.id);
   if (id === null) return fail(lineNo, fallbackId(), 'invalid_request', '"id" must be a non-empty string or a number', 'simple');
   const rid = id ?? fallbackId();
-  const { id: _id, prompt, system, ...params } = v;
+  const prompt = v.prompt;
+  const system = v.system;
+  // A loop, not `{ id, prompt, system, ...params } = v`: object rest was a tenth of the line's cost.
+  const params: Record<string, unknown> = {};
+  for (const k in v) if (k !== 'id' && k !== 'prompt' && k !== 'system' && k !== '__proto__') params[k] = v[k];
   if (prompt !== undefined) {
     if (params.messages !== undefined) return fail(lineNo, rid, 'invalid_request', 'give either "prompt" or "messages", not both', 'simple');
     if (typeof prompt !== 'string') return fail(lineNo, rid, 'invalid_request', `"prompt" must be a string, got ${kindOf(prompt)}`, 'simple');
