@@ -43,22 +43,16 @@ export interface OutputRecord {
   relay: RelayMeta;
 }
 
-// A reply's body is written as the server sent it when it fits on one line: serialising the parsed
-// object again was the largest single cost of writing a result at high rates.
-const rawBodies = new WeakMap<object, string>();
-
-/** Remembers the text `body` was parsed from (ignored when it spans lines: JSONL needs one line). */
-export function keepRawBody(body: unknown, text: string | undefined): void {
-  if (text !== undefined && typeof body === 'object' && body !== null && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) rawBodies.set(body, text);
-}
-
-/** The record as one JSON line, equal to JSON.stringify(rec) but for insignificant whitespace in the body. */
-export function recordLine(rec: OutputRecord): string {
+/**
+ * The record as one JSON line. `rawBody`, the text the reply's body was parsed from, is written
+ * as the server sent it when it fits on one line: serialising the parsed body again was the
+ * largest single cost of writing a result at high rates. Read back, the line is the same record.
+ */
+export function recordLine(rec: OutputRecord, rawBody?: string): string {
   const r = rec.response;
-  const raw = r && typeof r.body === 'object' && r.body !== null ? rawBodies.get(r.body) : undefined;
-  if (raw === undefined) return JSON.stringify(rec);
+  if (rawBody === undefined || !r || rawBody.indexOf('\n') >= 0 || rawBody.indexOf('\r') >= 0) return JSON.stringify(rec);
   const s = JSON.stringify;
-  return `{"id":${s(rec.id)},"custom_id":${s(rec.custom_id)},"response":{"status_code":${s(r!.status_code)},"request_id":${s(r!.request_id)},"body":${raw}},"error":${s(rec.error)},"relay":${s(rec.relay)}}`;
+  return `{"id":${s(rec.id)},"custom_id":${s(rec.custom_id)},"response":{"status_code":${s(r.status_code)},"request_id":${s(r.request_id)},"body":${rawBody}},"error":${s(rec.error)},"relay":${s(rec.relay)}}`;
 }
 
 export function emptyMeta(line: number): RelayMeta {

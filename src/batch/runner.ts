@@ -60,7 +60,7 @@ export class BatchRunner extends EventEmitter {
   private readonly stopController = new AbortController();
   private readonly abortController = new AbortController();
   private readonly groups = new Map<number, Group>();
-  private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null }>;
+  private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null; raw?: string }>;
   /** No new lines are scheduled (Ctrl-C or --max-cost). */
   private stopping = false;
   /** Ctrl-C: lines that are only waiting are cancelled, and none sends another attempt. */
@@ -74,7 +74,7 @@ export class BatchRunner extends EventEmitter {
     this.allowed = Math.max(1, o.concurrency);
     // Every line in flight listens to both (one listener each): no leak warning at -c 64.
     setMaxListeners(0, this.stopController.signal, this.abortController.signal);
-    if (o.orderedWindow) this.window = new ReorderWindow(o.orderedWindow, (x) => this.write(x.rec, x.ok, x.cost));
+    if (o.orderedWindow) this.window = new ReorderWindow(o.orderedWindow, (x) => this.write(x.rec, x.ok, x.cost, x.raw));
     this.stats.total = o.scan.lines;
   }
 
@@ -167,8 +167,8 @@ export class BatchRunner extends EventEmitter {
       await this.window?.skip(seq);
       return;
     }
-    if (this.window) await this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost });
-    else await this.write(res.record, res.ok, res.cost);
+    if (this.window) await this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost, raw: res.rawBody });
+    else await this.write(res.record, res.ok, res.cost, res.rawBody);
   }
 
   /** Cache, then dedup, then the network. */
@@ -253,9 +253,9 @@ export class BatchRunner extends EventEmitter {
     if (this.o.dedup && this.o.scan.repeats.size > 0) this.groupOf(item);
   }
 
-  private async write(rec: OutputRecord, ok: boolean, cost: bigint | null): Promise<void> {
+  private async write(rec: OutputRecord, ok: boolean, cost: bigint | null, rawBody?: string): Promise<void> {
     // Failure messages and bodies can quote what a server echoed back: never let a key through.
-    const line = ok ? recordLine(rec) : redact(JSON.stringify(rec));
+    const line = ok ? recordLine(rec, rawBody) : redact(JSON.stringify(rec));
     await this.o.sink.write(line);
     if (!ok && this.o.errorSink) await this.o.errorSink.write(line);
     this.stats.add(rec, ok, cost);

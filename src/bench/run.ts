@@ -76,7 +76,9 @@ export async function runBench(o: RunOptions): Promise<RunData> {
   if (o.warmup > 0) {
     o.onEvent?.({ type: 'phase', phase: 'warmup', total: o.warmup * o.targets.length });
     phaseT0 = performance.now();
-    await runLoad({ mode: 'closed', targets: o.targets.length, perTarget: o.warmup, concurrency: o.plan.concurrency, seed: o.seed ^ 0x5eed }, exec, o.signal, phaseT0);
+    // The open loop warms up at its own rate, so the pool ends up with the connections that rate needs.
+    const pace = open ? { mode: 'open' as const, rate: o.plan.rate, arrival: o.plan.arrival } : { mode: 'closed' as const };
+    await runLoad({ ...pace, targets: o.targets.length, perTarget: o.warmup, concurrency: o.plan.concurrency, seed: o.seed ^ 0x5eed }, exec, o.signal, phaseT0);
   }
 
   warmup = false;

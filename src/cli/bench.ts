@@ -39,7 +39,7 @@ export function registerBench(program: Command, act: Act): void {
     .option('--rate <r>', 'open loop: requests per second over all targets')
     .addOption(new Option('--arrival <kind>', 'open loop arrivals').choices(['constant', 'poisson']))
     .option('--seed <n>', 'seed for target order, arrivals, prompt sampling and the bootstrap (default: random, printed)')
-    .option('--warmup <n>', 'requests per target sent first, at the run\'s concurrency, kept out of the figures (default: enough to open -c connections, at least 2)')
+    .option('--warmup <n>', 'requests per target sent first, at the run\'s concurrency, kept out of the figures (default: enough to open the connections the run needs: -c of them, or one second of --rate)')
     .option('--prompt <text>', 'the prompt of every request')
     .option('--prompts <file>', 'JSONL of {"prompt"} or {"messages"} lines, sampled with the seed')
     .option('--input-tokens <n>', 'a synthetic prompt of about N tokens')

@@ -50,6 +50,8 @@ Profiles: --profile NAME=key:value,... with keys latency, ttft, tps, jitter, jit
 
 Control API (loopback clients only): GET /__sim/stats, POST /__sim/stats/reset,
   GET /__sim/profiles, POST /__sim/profile/NAME {"latency":"150ms"}, POST /__sim/pause {"ms":2000}.
+  /__sim/stats also says how late streamed replies were written against their plan (timing: first
+  token and last byte, per profile), so a client's latency figures can be checked against the truth.
 
 Examples:
   relay sim --port 8080 --ttft 200ms --tps 50

@@ -100,11 +100,13 @@ export function benchSettings(f: BenchFlags): BenchSettings {
 }
 
 /**
- * Default warm-up per target: enough requests, sent at the run's concurrency, to open every
- * connection a closed loop keeps busy (a connection opened during the run would put its handshake
- * into TTFB). The open loop's needs depend on the server's latency: 2, or --warmup.
+ * Default warm-up per target: enough requests to open the connections the run will keep busy (a
+ * connection opened during the run would put its handshake into TTFB). Closed loop: one per
+ * worker, sent at the run's concurrency. Open loop: one second of the run's own rate, sent at that
+ * rate, so the pool grows to what the server's latency needs (2 at least).
  */
 export function warmupFor(s: BenchSettings, targets: number): number {
   if (s.warmup !== undefined) return s.warmup;
-  return s.mode === 'closed' ? Math.max(DEFAULTS.warmup, Math.ceil(s.concurrency / Math.max(1, targets))) : DEFAULTS.warmup;
+  const per = (n: number) => Math.max(DEFAULTS.warmup, Math.ceil(n / Math.max(1, targets)));
+  return s.mode === 'closed' ? per(s.concurrency) : per(s.rate ?? 0);
 }

@@ -3,7 +3,7 @@ import type { SimServer } from './server.js';
 
 // The control API under /__sim/, for tests and demos on the same machine. Loopback clients only:
 // with --host 0.0.0.0 the simulator may be reachable from elsewhere, its controls never are.
-//   GET  /__sim/stats               counters per profile (see SimStats)
+//   GET  /__sim/stats               counters per profile, and write lateness of streamed replies (see SimStats)
 //   POST /__sim/stats/reset         zero the counters
 //   GET  /__sim/profiles            every profile's settings (a key shows as "(set)")
 //   POST /__sim/profile/NAME        JSON settings to change (or create) a profile, e.g.

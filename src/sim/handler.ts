@@ -230,6 +230,8 @@ class Exchange {
         }, this.ids.id, created, this.model, () => {
           this.finished = true;
           this.settle();
+          const w = this.writer!;
+          if (w.firstAt > 0) p.timing.record(w.firstAt - this.arrival - wait - w.plannedFirstMs, w.lastAt - this.arrival - wait - w.plannedLastMs);
         });
         this.writer.start();
       });

@@ -140,10 +140,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     profileNames: () => [...profiles.keys()],
     profileSettings: (name: string) => profiles.get(name)?.publicSettings(),
     stats: (): SimStats => {
-      const out: SimStats = { uptimeMs: Math.round(performance.now() - shared.started), profiles: {}, total: emptyStats() };
+      const out: SimStats = { uptimeMs: Math.round(performance.now() - shared.started), timing: {}, profiles: {}, total: emptyStats() };
       for (const [name, p] of profiles) {
         out.profiles[name] = structuredClone(p.stats);
         addStats(out.total, p.stats);
+        if (p.timing.count) out.timing[name] = p.timing.summary();
       }
       return out;
     },
@@ -152,6 +153,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
         const inFlight = p.stats.inFlight;
         p.stats = emptyStats();
         p.stats.inFlight = inFlight;
+        p.timing.reset();
       }
     },
     setProfile: (name: string, patch: ProfilePatch) => {

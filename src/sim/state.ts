@@ -3,6 +3,7 @@ import { FaultPicker } from './faults.js';
 import { RateLimits } from './limits.js';
 import type { ProfileSettings } from './profiles.js';
 import { Rng, mix32, subSeed } from './random.js';
+import { SimTiming, type LatenessSummary } from './timing.js';
 
 // What the server keeps per profile and overall. Stats are plain counters read by /__sim/stats
 // and by stats() in-process.
@@ -28,6 +29,8 @@ export interface ProfileStats {
 
 export interface SimStats {
   uptimeMs: number;
+  /** Per profile with streamed replies: lateness of first token and last byte against the plan (ms). */
+  timing: Record<string, { ttftLateMs: LatenessSummary; e2eLateMs: LatenessSummary }>;
   /** Keyed by profile name; the /v1 path is "default". */
   profiles: Record<string, ProfileStats>;
   total: ProfileStats;
@@ -57,6 +60,8 @@ export class ProfileState {
   limits!: RateLimits;
   readonly jitter: Rng;
   stats: ProfileStats = emptyStats();
+  /** How late streamed replies were written against their plan (timing.ts). */
+  readonly timing = new SimTiming();
   /** performance.now() until which arriving requests wait (pause fault). */
   pausedUntil = 0;
 

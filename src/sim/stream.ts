@@ -36,6 +36,9 @@ export class StreamWriter {
   private stopped = false;
   /** Tokens written so far (reasoning included), for usage and the limiter's refund. */
   served = 0;
+  /** performance.now() when the first token and the last byte were written (0: not yet). */
+  firstAt = 0;
+  lastAt = 0;
 
   constructor(private readonly res: ServerResponse, private readonly clock: Clock, private readonly plan: StreamPlan, id: string, created: number, model: string,
     private readonly onDone: () => void) {
@@ -76,6 +79,15 @@ export class StreamWriter {
     this.timer = undefined;
   }
 
+  /** When the first token and the last byte were planned, in ms after start(). */
+  get plannedFirstMs(): number {
+    return this.plan.ttftMs;
+  }
+
+  get plannedLastMs(): number {
+    return this.plan.ttftMs + Math.max(0, this.run - 1) * this.interval;
+  }
+
   private due(k: number): number {
     return this.t0 + this.plan.ttftMs + k * this.interval;
   }
@@ -89,6 +101,7 @@ export class StreamWriter {
     // Write what is due (a quarter millisecond early is closer to on time than a whole timer late).
     let wrote = false;
     while (this.k < this.run && this.due(this.k) <= now + 0.25) {
+      if (this.k === 0) this.firstAt = now;
       this.emit(this.k++);
       wrote = true;
     }
@@ -145,6 +158,7 @@ export class StreamWriter {
       res.write(DONE_EVENT);
     }
     res.end();
+    this.lastAt = performance.now();
     this.stopped = true;
     this.onDone();
   }

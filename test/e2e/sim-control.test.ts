@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postChat, spawnSim, waitFor, type SpawnedSim } from '../helpers/sim.js';
+import { postChat, spawnSim, sseData, waitFor, type SpawnedSim } from '../helpers/sim.js';
 
 // The /__sim/ control API that tests and demos use to watch and steer a running simulator.
 
@@ -8,7 +8,7 @@ const KEY = 'sk-control-test-KEY-77aa88bb';
 
 let s: SpawnedSim;
 beforeAll(async () => {
-  s = await spawnSim(['--profile', 'fast=latency:1ms,region:jp', '--api-key', KEY]);
+  s = await spawnSim(['--profile', 'fast=latency:1ms,region:jp', '--profile', 'timed=ttft:40ms,tps:500,reply-tokens:5', '--api-key', KEY]);
 });
 afterAll(async () => {
   await s?.stop();
@@ -30,6 +30,28 @@ describe('/__sim/ control API', () => {
     expect(st.total).toMatchObject({ chatRequests: 3, tokensServed: 4, inFlight: 0 });
     const zero = await (await control('/stats/reset', {})).json();
     expect(zero.total.chatRequests).toBe(0);
+  });
+
+  it('reports how late it wrote streamed replies against their plan (the truth a client benchmark is checked with)', async () => {
+    await control('/stats/reset', {});
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const events = await sseData(await postChat(s.baseUrl('timed'), { ...ask('t'), max_tokens: 5, stream: true }, auth));
+      expect(events.at(-1)).toBe('[DONE]');
+      // Planned: first token at 40 ms, the last of 5 at 40 + 4 x 2 ms; a client cannot see it sooner.
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(47);
+    }
+    const st = await (await control('/stats')).json();
+    const t = st.timing.timed;
+    expect(t.ttftLateMs.count).toBe(3);
+    expect(t.e2eLateMs.count).toBe(3);
+    // Never more than a quarter millisecond early; late by however busy this machine is (bounded generously).
+    for (const x of [t.ttftLateMs.p50, t.ttftLateMs.max, t.e2eLateMs.p50, t.e2eLateMs.max]) {
+      expect(x).toBeGreaterThanOrEqual(-0.3);
+      expect(x).toBeLessThan(1000);
+    }
+    expect(st.timing.default).toBeUndefined(); // no streamed reply there since the reset
+    expect((await (await control('/stats/reset', {})).json()).timing).toEqual({});
   });
 
   it('changes a profile at run time, creates new ones, and refuses bad settings', async () => {

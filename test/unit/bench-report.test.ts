@@ -115,12 +115,14 @@ describe('options and workload', () => {
     expect(benchSettings({ seed: '1' })).toMatchObject({ mode: 'closed', concurrency: 4, perTarget: 100, stream: true });
   });
 
-  it('warm-up opens the connections a closed loop keeps busy, unless --warmup says otherwise', () => {
+  it('warm-up opens the connections the run keeps busy (a closed loop\'s -c, an open loop\'s second of --rate), unless --warmup says otherwise', () => {
     expect(warmupFor(benchSettings({ concurrency: '50' }), 1)).toBe(50);
     expect(warmupFor(benchSettings({ concurrency: '50' }), 4)).toBe(13);
     expect(warmupFor(benchSettings({}), 10)).toBe(2);
     expect(warmupFor(benchSettings({ concurrency: '50', warmup: '0' }), 1)).toBe(0);
-    expect(warmupFor(benchSettings({ rate: '100' }), 1)).toBe(2);
+    expect(warmupFor(benchSettings({ rate: '100' }), 1)).toBe(100);
+    expect(warmupFor(benchSettings({ rate: '1000' }), 4)).toBe(250);
+    expect(warmupFor(benchSettings({ rate: '0.5' }), 1)).toBe(2);
   });
 
   it('--target NAME=URL; REGION-direct / REGION-relay names pair up', () => {
