@@ -167,14 +167,18 @@ export class ResponseParser {
       }
       at = end + 2;
     }
-    const connection = (headers.connection ?? '').toLowerCase();
-    this.keepAlive = minor === 1 ? !connection.includes('close') : connection.includes('keep-alive');
+    const connection = headers.connection;
+    this.keepAlive = connection === undefined ? minor === 1
+      : minor === 1 ? !/close/i.test(connection) : /keep-alive/i.test(connection);
     this.events.onHead(status, headers);
     if (this.noBody || status === 204 || status === 304) return this.finish();
-    if ((headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked')) {
+    const te = headers['transfer-encoding'];
+    if (te !== undefined && /chunked/i.test(te)) {
       this.state = 'size';
     } else if (headers['content-length'] !== undefined) {
-      const n = Number(headers['content-length'].split(',')[0]);
+      const cl = headers['content-length'];
+      const comma = cl.indexOf(',');
+      const n = Number(comma < 0 ? cl : cl.slice(0, comma));
       if (!Number.isInteger(n) || n < 0) throw new HttpParseError(`bad content-length "${headers['content-length']}"`);
       this.remaining = n;
       this.state = 'length';
