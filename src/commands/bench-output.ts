@@ -63,4 +63,12 @@ export function finalCheck(report: BenchReport, maxErrorRate?: number): void {
       + (network ? 'check that the target URLs are reachable (for an offline one, run `relay sim`)' : 'check the model name, the key and the target URLs'),
       { code: 'bench_failed', exitCode: network ? EXIT.network : EXIT.api });
   }
+  // One target with no success has no latency figures: a comparison with it would pass in CI
+  // unnoticed if this exited 0.
+  const dead = report.targets.filter((t) => t.requests > 0 && t.ok === 0);
+  if (dead.length) {
+    const what = dead.map((t) => `${t.name} (${Object.entries(t.errorsByCode).map(([k, v]) => `${k}: ${v}`).join(', ')})`).join(', ');
+    throw new RelayError(`every request to ${what} failed, so ${dead.length === 1 ? 'it has' : 'they have'} no latency figures; `
+      + 'the other targets were measured (see the report above)', { code: 'threshold', exitCode: EXIT.threshold });
+  }
 }

@@ -222,5 +222,11 @@ describe('relay bench', () => {
     expect(down.code).toBe(6);
     expect(JSON.parse(down.stdout).targets[0]).toMatchObject({ requests: 3, errors: 3, errorsByCode: { ECONNREFUSED: 3 } });
     expect(down.stderr).toMatch(/^relay: every request failed \(ECONNREFUSED: 3\); check that the target URLs are reachable/m);
+    // One dead target beside a live one: the report is written, and the exit code says it.
+    const half = await runRelay(['bench', t('fast'), '--target', 'gone=http://127.0.0.1:9/v1', '-m', 'x', '-n', '3', '--warmup', '0', '--json']);
+    expect(half.code).toBe(7);
+    const doc = JSON.parse(half.stdout);
+    expect(doc.targets.map((x: { name: string; ok: number }) => [x.name, x.ok])).toEqual([['fast', 3], ['gone', 0]]);
+    expect(half.stderr).toMatch(/^relay: every request to gone \(ECONNREFUSED: 3\) failed, so it has no latency figures; the other targets were measured/m);
   });
 });
