@@ -25,7 +25,7 @@ Examples:
   relay route status                            health and latency of each endpoint of a route
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 authentication, 5 API error,
-6 network/timeout/truncated stream, 7 over a threshold you set, 130 interrupted.
+6 network/timeout/truncated stream, 7 over a threshold you set (or a bench target that failed every request), 130 interrupted.
 `;
 
 let debug = process.argv.includes('--debug');
