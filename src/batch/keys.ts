@@ -6,6 +6,23 @@ import { createHash } from 'node:crypto';
 //   checked for duplicates in a few MB; equal hashes are only candidates and are confirmed exactly.
 // - requestKey: SHA-256 of the endpoint and the canonical body, for the dedup map and cache files.
 
+/** Sorts in place; objects have a handful of keys, so an insertion sort (no allocation, no comparator) is quickest. */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort(); // a large object: n log n, whatever its size
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
 /** JSON with object keys sorted at every depth: the same request always gives the same text. */
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
@@ -16,13 +33,7 @@ export function canonicalJson(v: unknown): string {
   }
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
-  // Most objects arrive with few keys, often already in order: sort only when needed.
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      keys.sort();
-      break;
-    }
-  }
+  sortKeys(keys);
   let s = '{';
   for (let i = 0; i < keys.length; i++) {
     const x = o[keys[i]!];
@@ -99,12 +110,7 @@ function walk(h: Lanes, v: unknown): void {
   }
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      keys.sort();
-      break;
-    }
-  }
+  sortKeys(keys);
   feed(h, OBJ);
   for (const k of keys) {
     const x = o[k];

@@ -1,13 +1,13 @@
 import type { Usage } from '../core/types.js';
 import { cachedRate, lookup, type PriceBook, type PriceEntry } from '../cost/price-table.js';
-import { costOfUsage, splitUsage } from '../cost/pricing.js';
+import { costOfUsage, splitCounts } from '../cost/pricing.js';
 import { MILLION, Rational } from '../cost/rational.js';
 
 // Spend of a batch, exact: amounts are integers of femto-dollars (1e-15 USD) in BigInts. Every
 // price in the table (USD per million tokens, at most 9 decimals) is a whole number of femto-dollars
 // per token, so a line costs four integer multiplications instead of the rational arithmetic and
 // explanation strings of cost/pricing.ts, which is used only for prices finer than that.
-// The formula is DESIGN 7 (cached within prompt, reasoning within completion), via splitUsage.
+// The formula is DESIGN 7 (cached within prompt, reasoning within completion), via splitCounts.
 // A model without a known price costs null, never a guess.
 
 export const FEMTO_PER_USD = 10n ** 15n;
@@ -42,9 +42,9 @@ export function makePricer(book: PriceBook): Pricer {
     }
     if (!c.e) return null;
     if (!c.rates) return toFemto(costOfUsage(usage, c.e).usd);
-    const s = splitUsage(usage);
+    const [uncached, cached, writes, output] = splitCounts(usage);
     const r = c.rates;
-    return s.uncachedInput.n * r.input + s.cachedInput.n * r.cached + s.cacheWrite.n * r.cacheWrite + s.output.n * r.output;
+    return BigInt(uncached) * r.input + BigInt(cached) * r.cached + BigInt(writes) * r.cacheWrite + BigInt(output) * r.output;
   };
 }
 

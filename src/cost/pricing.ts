@@ -45,11 +45,16 @@ export function exactUsd(v: Rational): string {
 }
 
 /** Splits one normalised usage object; cache writes are taken out of the prompt, never added to it. */
+/** DESIGN 7's split as plain token counts: [uncached input, cached input, cache writes, output]. */
+export function splitCounts(u: Usage): [number, number, number, number] {
+  const cached = Math.min(u.cachedTokens, u.promptTokens);
+  const writes = Math.min(u.cacheWriteTokens, u.promptTokens - cached);
+  return [u.promptTokens - cached - writes, cached, writes, u.completionTokens];
+}
+
 export function splitUsage(u: Usage): TokenSplit {
-  const prompt = int(u.promptTokens);
-  const cached = int(Math.min(u.cachedTokens, u.promptTokens));
-  const writes = int(Math.min(u.cacheWriteTokens, u.promptTokens - Math.min(u.cachedTokens, u.promptTokens)));
-  return { uncachedInput: prompt.sub(cached).sub(writes), cachedInput: cached, cacheWrite: writes, output: int(u.completionTokens) };
+  const [uncached, cached, writes, output] = splitCounts(u);
+  return { uncachedInput: int(uncached), cachedInput: int(cached), cacheWrite: int(writes), output: int(output) };
 }
 
 function line(part: Exclude<CostPart, 'batch'>, tokens: Rational, perMTok: Rational): CostLine {

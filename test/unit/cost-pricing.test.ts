@@ -6,6 +6,7 @@ import { Rational, parseDecimal, int } from '../../src/cost/rational.js';
 import { costOfUsage, priceSplit, projectSplit, splitUsage } from '../../src/cost/pricing.js';
 import { applyOverrides, builtinPrices, lookup, type PriceEntry } from '../../src/cost/price-table.js';
 import { formatUsd } from '../../src/cost/money.js';
+import { makePricer, toFemto } from '../../src/batch/pricing.js';
 
 const FIX = resolve(import.meta.dirname, '../../fixtures/cost');
 const load = (name: string) => JSON.parse(readFileSync(resolve(FIX, name), 'utf8'));
@@ -100,5 +101,24 @@ describe('pricing rules', () => {
     const c = priceSplit(projectSplit(int(1_000_000), int(0), d('0.5')), plain);
     expect(c.usd.toDecimal()).toBe('1');
     expect(c.notes.join()).toMatch(/no cached-input price/);
+  });
+});
+
+describe('batch pricer (integer femto-dollars) agrees with the exact pricing', () => {
+  it('for plain, cached, cache-write and reasoning usage', () => {
+    const book = builtinPrices();
+    const pricer = makePricer(book);
+    const base = { promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: false };
+    const usages = [
+      { ...base, promptTokens: 1234, completionTokens: 56 },
+      { ...base, promptTokens: 1000, cachedTokens: 600, completionTokens: 10, reasoningTokens: 4 },
+      { ...base, promptTokens: 1000, cachedTokens: 300, cacheWriteTokens: 900, completionTokens: 1 },
+    ];
+    for (const model of ['gpt-4.1-mini', 'claude-sonnet-4-5']) {
+      const e = lookup(book, model)!;
+      expect(e).toBeDefined();
+      for (const u of usages) expect(pricer(model, u)).toBe(toFemto(costOfUsage(u, e).usd));
+    }
+    expect(pricer('no-such-model-xyz', usages[0]!)).toBeNull();
   });
 });
