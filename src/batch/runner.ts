@@ -6,7 +6,7 @@ import { AdmissionQueue, systemClock, type Clock } from '../limit/queue.js';
 import type { DiskCache } from './cache.js';
 import { readLines } from './jsonl.js';
 import { requestKey, type IdSet } from './keys.js';
-import { runLine, type Flight, type LineResult, type Sender } from './line.js';
+import { runLine, type Flight, type LineEnv, type LineResult, type Sender } from './line.js';
 import { emptyMeta, recordLine, type OutputRecord } from './records.js';
 import { parseLine, type BatchItem, type LineDefaults } from './request.js';
 import { bodyHash, type ScanResult, type Source } from './scan.js';
@@ -68,9 +68,28 @@ export class BatchRunner extends EventEmitter {
   private stoppedBy: BatchSummary['stoppedBy'] = null;
   private wake?: () => void;
 
+  /** What every line is run with (line.ts): made once, not once per line. */
+  private readonly env: LineEnv;
+
   constructor(private readonly o: RunnerOptions) {
     super();
-    this.queue = new AdmissionQueue(o.limiter, o.clock ?? systemClock);
+    const clock = o.clock ?? systemClock;
+    this.queue = new AdmissionQueue(o.limiter, clock);
+    this.env = {
+      sender: o.sender, queue: this.queue, stopSignal: this.stopController.signal, abortSignal: this.abortController.signal,
+      tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
+      now: () => clock.now(),
+      interrupted: () => this.interrupting,
+      onAttempt: () => this.stats.attempt(),
+      onRetry: (it: BatchItem, info: RetryInfo) => {
+        this.stats.retries++;
+        this.emit('retry', { line: it.lineNo, id: it.id, info });
+      },
+      onWarning: (m: string) => this.emit('warning', m),
+      onPace: () => {
+        this.allowed = Math.max(1, Math.round(o.concurrency * o.limiter.pace));
+      },
+    };
     this.allowed = Math.max(1, o.concurrency);
     // Every line in flight listens to both (one listener each): no leak warning at -c 64.
     setMaxListeners(0, this.stopController.signal, this.abortController.signal);
@@ -206,20 +225,7 @@ export class BatchRunner extends EventEmitter {
     const flight: Flight = { waiting: true };
     this.flights.add(flight);
     try {
-      const res = await runLine(item, recordId, {
-        sender: o.sender, queue: this.queue, stopSignal: this.stopController.signal, abortSignal: this.abortController.signal, tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
-        now: () => (o.clock ?? systemClock).now(),
-        interrupted: () => this.interrupting,
-        onAttempt: () => this.stats.attempt(),
-        onRetry: (it: BatchItem, info: RetryInfo) => {
-          this.stats.retries++;
-          this.emit('retry', { line: it.lineNo, id: it.id, info });
-        },
-        onWarning: (m: string) => this.emit('warning', m),
-        onPace: () => {
-          this.allowed = Math.max(1, Math.round(o.concurrency * o.limiter.pace));
-        },
-      }, flight);
+      const res = await runLine(item, recordId, this.env, flight);
       if (res.ok && res.record && o.cache) {
         const m = res.record.relay;
         o.cache.put(key, { endpoint: m.endpoint ?? '', model: m.model, response: res.record.response!, usage: m.tokens });

@@ -137,7 +137,7 @@ export class RelayClient {
   }
 
   async chat(req: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResult> {
-    const policy = call.retries === undefined ? this.policy : { ...this.policy, retries: call.retries };
+    const policy = call.retries === undefined || call.retries === this.policy.retries ? this.policy : { ...this.policy, retries: call.retries };
     let attempts = 0;
     for (;;) {
       attempts++;
