@@ -79,93 +79,121 @@ function completionBody(r: ChatResult): unknown {
 
 const round1 = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms * 10) / 10);
 
+/**
+ * One line's call options and attempt bookkeeping. The hooks are prototype methods (the client
+ * calls them as methods of this object), so a line allocates no closures for them.
+ */
+class LineCall implements ChatCallOptions {
+  readonly stream = false;
+  readonly signal: AbortSignal;
+  readonly waitSignal: AbortSignal;
+  readonly retries: number;
+  readonly log: AttemptEntry[] = [];
+  ticket: Ticket | undefined;
+  last: AttemptOutcome | undefined;
+  /** Attempts whose connection broke after sending or that timed out: they may have been billed. */
+  unknown = 0;
+  reserve = 0;
+  prompt: number | undefined;
+
+  constructor(readonly item: BatchItem, readonly env: LineEnv, readonly flight: Flight) {
+    this.signal = env.abortSignal;
+    this.waitSignal = env.stopSignal;
+    this.retries = env.retries;
+  }
+
+  beforeAttempt(): Promise<void> | void {
+    const env = this.env;
+    if (env.interrupted()) throw interrupted('stopped before sending (Ctrl-C)');
+    // Admitted at once (the usual case without limits): no promise, no microtask.
+    this.ticket = env.queue.admitNow(this.reserve);
+    if (this.ticket) {
+      this.flight.waiting = false;
+      return;
+    }
+    this.flight.waiting = true;
+    return env.queue.acquire(this.reserve, env.stopSignal).then((t) => {
+      this.ticket = t;
+      this.flight.waiting = false;
+    }, () => {
+      throw interrupted('interrupted while waiting for the rate limit');
+    });
+  }
+
+  onAttempt(out: AttemptOutcome, endpoint: string): void {
+    const env = this.env;
+    const limiter = env.queue.limiter;
+    this.last = out;
+    env.onAttempt();
+    const now = env.now();
+    // A success's headers are read once, by the client (result.rateLimit, in runLine).
+    if (out.status && !out.ok) limiter.observe(parseRateLimitHeaders(out.headers), now);
+    if (out.status === 429) limiter.onRateLimited(now);
+    else if (out.ok) limiter.onSuccess(now);
+    env.onPace();
+    this.log.push({ status: out.status, error: out.ok ? null : failureCode(out.failure), ms: round1(out.timings.e2e) ?? 0, endpoint });
+    if (out.ok || out.aborted) return;
+    const kind = out.failure?.kind;
+    if (kind === 'disconnect' || kind === 'timeout') this.unknown++;
+    // A refused request (4xx/5xx) used nothing; a broken or cut one may have used its reservation.
+    this.settle(kind === 'http' || kind === 'connect' ? 0 : undefined);
+  }
+
+  onRetry(info: RetryInfo): void {
+    const entry = this.log[this.log.length - 1];
+    if (entry) entry.wait_ms = Math.round(info.delayMs);
+    this.flight.waiting = true;
+    this.env.onRetry(this.item, info);
+  }
+
+  /** Gives the limiter back what the reservation did not use (undefined: assume all of it). */
+  settle(used: number | undefined): void {
+    const t = this.ticket;
+    if (t && !t.settled) {
+      this.env.queue.limiter.settle(t, used, this.env.now());
+      this.env.queue.kick();
+    }
+  }
+
+  /** The prompt cost of attempts that may have been billed unseen (R23); sync when there were none. */
+  billedUnknown(model: string): { usage?: Usage; cost: bigint | null } | Promise<{ usage?: Usage; cost: bigint | null }> {
+    if (this.unknown === 0) return NOTHING_LOST;
+    const n = this.unknown;
+    const pricer = this.env.pricer;
+    return (this.prompt !== undefined ? Promise.resolve(this.prompt) : estimatePromptTokens(this.item.request!.messages)).then((p) => {
+      this.prompt = p;
+      const usage = { ...emptyUsage(true), promptTokens: p * n, totalTokens: p * n };
+      return { usage, cost: pricer ? pricer(model, usage) : null };
+    });
+  }
+}
+
+const NOTHING_LOST = { cost: null };
+
 export async function runLine(item: BatchItem, recordId: string, env: LineEnv, flight: Flight): Promise<LineResult> {
   const req = item.request!;
   const limiter = env.queue.limiter;
-  let reserve = 0;
-  let prompt: number | undefined;
+  const call = new LineCall(item, env, flight);
   if (env.tokensLimited) {
     const r = await reservationTokens(req);
-    reserve = r.total;
-    prompt = r.prompt;
-    if (limiter.isOversize(reserve)) {
-      env.onWarning(`line ${item.lineNo} (${item.id}) reserves ${reserve} tokens, more than a whole minute of --tpm ${limiter.tokens!.perMinute}; it runs alone`);
+    call.reserve = r.total;
+    call.prompt = r.prompt;
+    if (limiter.isOversize(r.total)) {
+      env.onWarning(`line ${item.lineNo} (${item.id}) reserves ${r.total} tokens, more than a whole minute of --tpm ${limiter.tokens!.perMinute}; it runs alone`);
     }
   }
-  const log: AttemptEntry[] = [];
-  let ticket: Ticket | undefined;
-  let last: AttemptOutcome | undefined;
-  let unknown = 0;
-  const settle = (used: number | undefined) => {
-    if (ticket && !ticket.settled) {
-      limiter.settle(ticket, used, env.now());
-      env.queue.kick();
-    }
-  };
-  const call: ChatCallOptions = {
-    stream: false,
-    signal: env.abortSignal,
-    waitSignal: env.stopSignal,
-    retries: env.retries,
-    beforeAttempt: () => {
-      if (env.interrupted()) throw interrupted('stopped before sending (Ctrl-C)');
-      // Admitted at once (the usual case without limits): no promise, no microtask.
-      ticket = env.queue.admitNow(reserve);
-      if (ticket) {
-        flight.waiting = false;
-        return;
-      }
-      flight.waiting = true;
-      return env.queue.acquire(reserve, env.stopSignal).then((t) => {
-        ticket = t;
-        flight.waiting = false;
-      }, () => {
-        throw interrupted('interrupted while waiting for the rate limit');
-      });
-    },
-    onAttempt: (out, endpoint) => {
-      last = out;
-      env.onAttempt();
-      const now = env.now();
-      // A success's headers are read once, by the client (result.rateLimit, below).
-      if (out.status && !out.ok) limiter.observe(parseRateLimitHeaders(out.headers), now);
-      if (out.status === 429) limiter.onRateLimited(now);
-      else if (out.ok) limiter.onSuccess(now);
-      env.onPace();
-      log.push({ status: out.status, error: out.ok ? null : failureCode(out.failure), ms: round1(out.timings.e2e) ?? 0, endpoint });
-      if (out.ok || out.aborted) return;
-      const kind = out.failure?.kind;
-      if (kind === 'disconnect' || kind === 'timeout') unknown++;
-      // A refused request (4xx/5xx) used nothing; a broken or cut one may have used its reservation.
-      settle(kind === 'http' || kind === 'connect' ? 0 : undefined);
-    },
-    onRetry: (info) => {
-      const entry = log[log.length - 1];
-      if (entry) entry.wait_ms = Math.round(info.delayMs);
-      flight.waiting = true;
-      env.onRetry(item, info);
-    },
-  };
-
-  const NOTHING_LOST = { cost: null };
-  // Sync when nothing may have been billed unseen (the usual case): no promise for it.
-  const billedUnknown = (model: string): { usage?: Usage; cost: bigint | null } | Promise<{ usage?: Usage; cost: bigint | null }> => {
-    if (unknown === 0) return NOTHING_LOST;
-    return (prompt !== undefined ? Promise.resolve(prompt) : estimatePromptTokens(req.messages)).then((p) => {
-      prompt = p;
-      const usage = { ...emptyUsage(true), promptTokens: p * unknown, totalTokens: p * unknown };
-      return { usage, cost: env.pricer ? env.pricer(model, usage) : null };
-    });
-  };
+  const log = call.log;
 
   try {
     const result = await env.sender.chat(req, call);
     const usage = result.normalizedUsage;
     limiter.observe(result.rateLimit, env.now());
-    settle(usage.promptTokens + usage.completionTokens);
+    call.settle(usage.promptTokens + usage.completionTokens);
     const model = result.model ?? req.model;
     let cost = env.pricer ? env.pricer(model, usage) : null;
-    const lost = unknown === 0 ? NOTHING_LOST : await billedUnknown(model);
+    const lost = call.unknown === 0 ? NOTHING_LOST : await call.billedUnknown(model);
+    const last = call.last;
+    const unknown = call.unknown;
     if (cost !== null && lost.cost !== null) cost += lost.cost;
     const asSent = last?.ok === true && last.body !== undefined;
     const body = asSent ? last!.body : completionBody(result);
@@ -187,11 +215,13 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
       record: { id: recordId, custom_id: item.id, response: { status_code: result.status, request_id: result.requestId ?? null, body }, error: null, relay },
     };
   } catch (e) {
-    settle(undefined);
+    call.settle(undefined);
     if (env.abortSignal.aborted || (isRelayError(e) && e.code === 'interrupted')) return { ok: false, cost: null };
     if (!isRelayError(e)) throw e;
     const model = req.model;
-    const lost = await billedUnknown(model);
+    const lost = await call.billedUnknown(model);
+    const last = call.last;
+    const unknown = call.unknown;
     const status = last?.status ?? 0;
     const attempts = (e as { attempts?: number }).attempts ?? log.length;
     // Refused requests were not billed: zero, when prices are known at all.
