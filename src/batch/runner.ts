@@ -67,6 +67,19 @@ export class BatchRunner extends EventEmitter {
   private interrupting = false;
   private stoppedBy: BatchSummary['stoppedBy'] = null;
   private wake?: () => void;
+  /** A line's result could not be written (disk full, a closed pipe): the run ends with it. */
+  private failure: unknown;
+
+  private readonly lineDone = (): void => {
+    this.active--;
+    this.wake?.();
+  };
+
+  private readonly lineFailed = (e: unknown): void => {
+    this.failure ??= e;
+    this.stopScheduling('interrupt');
+    this.lineDone();
+  };
 
   /** What every line is run with (line.ts): made once, not once per line. */
   private readonly env: LineEnv;
@@ -131,7 +144,6 @@ export class BatchRunner extends EventEmitter {
   async run(): Promise<BatchSummary> {
     const o = this.o;
     this.emit('start', { total: o.scan.lines, toRun: o.scan.toRun });
-    const running = new Set<Promise<void>>();
     let seq = 0;
     try {
       outer: for await (const batch of readLines(o.source(), o.maxLineBytes)) {
@@ -154,15 +166,11 @@ export class BatchRunner extends EventEmitter {
           const mine = seq++;
           if (this.window) await this.window.room(mine);
           this.active++;
-          const p: Promise<void> = this.process(item, mine).finally(() => {
-            this.active--;
-            running.delete(p);
-            this.wake?.();
-          });
-          running.add(p);
+          void this.process(item, mine).then(this.lineDone, this.lineFailed);
         }
       }
-      while (running.size) await Promise.race(running);
+      while (this.active > 0) await new Promise<void>((r) => (this.wake = r));
+      if (this.failure !== undefined) throw this.failure;
       await this.window?.drain();
     } finally {
       this.queue.close();
