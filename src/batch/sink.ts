@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { EXIT, RelayError } from '../core/errors.js';
 
 // Where result lines go. A file is opened for appending and lines are handed to the kernel as they
 // complete (see FileSink.write): a kill -9 afterwards cannot lose them, and at worst tears the line
@@ -15,6 +16,8 @@ export class FileSink implements LineSink {
   private fd: number;
   private pending: string[] = [];
   private scheduled = false;
+  /** A failed write (disk full, quota): raised at the next write or close, never from a timer. */
+  private failed: RelayError | undefined;
 
   constructor(readonly path: string, mode: 'append' | 'truncate' = 'append') {
     this.fd = openSync(path, mode === 'append' ? 'a' : 'w', 0o644);
@@ -26,26 +29,36 @@ export class FileSink implements LineSink {
    * CPU. A crash can lose only lines of the current turn, which resume runs again (never twice).
    */
   write(line: string): void {
+    if (this.failed) throw this.failed;
     this.pending.push(line + '\n');
     if (this.pending.length >= 256) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
+    if (this.failed) throw this.failed;
   }
 
   flush(): void {
     this.scheduled = false;
-    if (this.fd < 0 || this.pending.length === 0) return;
+    if (this.fd < 0 || this.pending.length === 0 || this.failed) return;
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
-    writeSync(this.fd, text);
+    try {
+      writeSync(this.fd, text);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : (e as Error).message;
+      // Lines written before this one are intact; resume runs the rest once there is room.
+      this.failed = new RelayError(`cannot write ${this.path}: ${why} (${code}); make room, then run the same command with --resume`, { code: 'output', exitCode: EXIT.internal, cause: e });
+    }
   }
 
   async close(): Promise<void> {
     this.flush();
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    if (this.failed) throw this.failed;
   }
 }
 

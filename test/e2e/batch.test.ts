@@ -99,6 +99,16 @@ describe('relay batch: input files', () => {
   });
 });
 
+describe('relay batch: an output that cannot be written', () => {
+  it.skipIf(!existsSync('/dev/full'))('a full disk (-o /dev/full): one line naming the file, the cause and --resume; no stack trace', async () => {
+    const input = writeJsonl(join(dir, 'full.jsonl'), prompts(5));
+    const r = await relay([input, '-o', '/dev/full', '-q', '-m', 'gpt-4.1-mini']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe('relay: cannot write /dev/full: no space left on the device (ENOSPC); make room, then run the same command with --resume');
+  });
+});
+
 describe('relay batch: the input and unrelated files are never damaged', () => {
   const input = () => writeJsonl(join(tempDir(), 'same.jsonl'), prompts(8));
 
