@@ -82,7 +82,7 @@ interface CallContext {
 
 /** One request in flight: its own listener for the exchange (a class, so no closures per request). */
 class Call implements ExchangeEvents, Watched {
-  readonly start = performance.now();
+  start = performance.now();
   last: number;
   timeoutMs: number;
   idleMs: number;
@@ -108,6 +108,12 @@ class Call implements ExchangeEvents, Watched {
 
   get connecting(): boolean {
     return this.exchange.connecting;
+  }
+
+  /** Service time runs from the write, not from a wait for a connection that was about to be free. */
+  onSent(): void {
+    this.start = this.last = performance.now();
+    this.out.start = this.start;
   }
 
   expire(why: Expiry): void {

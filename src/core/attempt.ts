@@ -77,7 +77,7 @@ export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
 }
 
 class Attempt implements ExchangeEvents, Watched {
-  readonly start = performance.now();
+  start = performance.now();
   last: number;
   timeoutMs: number;
   idleMs: number;
@@ -114,6 +114,12 @@ class Attempt implements ExchangeEvents, Watched {
 
   get connecting(): boolean {
     return this.exchange?.connecting ?? false;
+  }
+
+  /** Times run from the write, not from a wait for a connection that was about to be free. */
+  onSent(): void {
+    this.start = this.last = performance.now();
+    this.out.timings.start = this.start;
   }
 
   expire(why: Expiry): void {

@@ -42,6 +42,11 @@ export class ResponseParser {
     while (i < buf.length && this.state !== 'done') {
       switch (this.state) {
         case 'head': {
+          // Empty lines before a status line are ignored (RFC 9112 2.2): some servers send a stray
+          // CRLF after a response, which then arrives ahead of the next one.
+          // (A partial head kept for the next chunk never starts with one, so this skips nothing of it.)
+          while (i < buf.length && (buf[i] === 13 || buf[i] === 10)) i++;
+          if (i === buf.length) return;
           const end = buf.indexOf(HEAD_END, i);
           if (end < 0) {
             if (buf.length - i > MAX_HEAD) throw new HttpParseError('response head larger than 64 KB');

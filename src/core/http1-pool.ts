@@ -12,6 +12,8 @@ import { HttpParseError, ResponseParser, type ResponseEvents } from './http1-par
 export interface ExchangeEvents extends ResponseEvents {
   /** The exchange failed: a socket error code, 'reset' (closed early), 'malformed_http' or the abort code. */
   onError(code: string): void;
+  /** The request is being written now (later than send() when it waited for a connection). */
+  onSent?(): void;
 }
 
 export interface Exchange {
@@ -24,6 +26,8 @@ export interface Exchange {
 const DEFAULT_KEEP_ALIVE_MS = 4000;
 /** Hand back idle connections this long before the server's stated keep-alive timeout ends. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
+/** How long the first connection of a pool is watched after a response for a close (see release). */
+const PROBE_MS = 20;
 
 // A server sends the same hint on every response: read it once, not once per response.
 let lastHint: string | undefined;
@@ -43,6 +47,10 @@ interface Conn {
   socket: Socket;
   current?: Running;
   idleUntil: number;
+  /** The server closed its side (FIN): no further request may go on this connection. */
+  ended: boolean;
+  /** A request has gone out on it before (so a new one reuses it). */
+  used: boolean;
 }
 
 class Running implements Exchange, ResponseEvents {
@@ -111,9 +119,36 @@ class Running implements Exchange, ResponseEvents {
   }
 }
 
+/**
+ * A request waiting for a connection that is settling (see Pool.release). It is the caller's
+ * Exchange from the start, so an abort or a connect deadline reaches it either way.
+ */
+class Queued implements Exchange {
+  run: Running | undefined;
+  done = false;
+
+  constructor(readonly bytes: Buffer | string, readonly events: ExchangeEvents, readonly noBody: boolean) {}
+
+  get connecting(): boolean {
+    return this.run ? this.run.connecting : true;
+  }
+
+  abort(code: string): void {
+    if (this.run) return this.run.abort(code);
+    if (this.done) return;
+    this.done = true;
+    this.events.onError(code);
+  }
+}
+
 export class Pool {
   private readonly idle: Conn[] = [];
   private readonly all = new Set<Conn>();
+  /** Connections whose response just ended, handed back on the next turn of the event loop. */
+  private settling = 0;
+  /** Whether this server keeps connections open after a response that did not say it would close. */
+  private reuse: 'unknown' | 'keeps' | 'closes' = 'unknown';
+  private readonly queue: Queued[] = [];
   private readonly host: string;
   private readonly port: number;
   private readonly secure: boolean;
@@ -124,36 +159,90 @@ export class Pool {
     this.port = Number(origin.port) || (this.secure ? 443 : 80);
   }
 
-  /** Sends one request on the most recently used idle connection, or a new one. */
+  /** Sends one request on the most recently used idle connection, one about to be idle, or a new one. */
   send(bytes: Buffer | string, events: ExchangeEvents, noBody = false): Exchange {
-    let conn: Conn | undefined;
-    const now = performance.now();
-    while ((conn = this.idle.pop())) {
-      if (conn.idleUntil > now && !conn.socket.destroyed) break;
-      this.drop(conn);
-      conn = undefined;
+    const conn = this.takeIdle();
+    if (conn) return this.start(conn, bytes, events, noBody, true);
+    // A connection finishing its response will be free in a moment: wait for it rather than open another.
+    if (this.settling > this.queue.length) {
+      const q = new Queued(bytes, events, noBody);
+      this.queue.push(q);
+      return q;
     }
-    const reused = conn !== undefined;
-    if (conn) conn.socket.ref();
-    else conn = this.open();
-    const run = new Running(this, conn, events, noBody, reused);
-    conn.current = run;
-    if (typeof bytes === 'string') conn.socket.write(bytes, 'utf8');
-    else conn.socket.write(bytes);
-    return run;
+    return this.start(this.open(), bytes, events, noBody, false);
   }
 
+  /**
+   * A response ended. The connection becomes idle on the next turn of the event loop, not now
+   * (the first time for a server: PROBE_MS later). Some servers close after every response
+   * without a Connection: close header; their FIN arrives just after the response, when the next
+   * request would already be written on the connection, and the server resets it: a request lost
+   * (and possibly billed, so not retried). The first connection of a pool is watched for that
+   * long; a server seen closing gets a new connection per request from then on.
+   */
   release(conn: Conn, keepAlive: boolean, keepAliveMs: number): void {
-    if (!keepAlive || conn.socket.destroyed) return this.drop(conn);
+    if (!keepAlive || conn.socket.destroyed || conn.ended || this.reuse === 'closes') return this.drop(conn);
     conn.idleUntil = performance.now() + keepAliveMs;
-    conn.socket.unref();
-    this.idle.push(conn);
+    this.settling++;
+    const settle = () => {
+      this.settling--;
+      if (conn.socket.destroyed || conn.ended) {
+        // Closed right after a response without saying so (no Connection: close): reusing this
+        // server's connections would lose requests, so from now on each request gets its own.
+        this.reuse = 'closes';
+        this.drop(conn);
+      } else {
+        if (this.reuse === 'unknown') this.reuse = 'keeps';
+        conn.socket.unref();
+        this.idle.push(conn);
+      }
+      this.serveQueue();
+    };
+    if (this.reuse === 'keeps') setImmediate(settle);
+    else setTimeout(settle, PROBE_MS);
   }
 
   close(): void {
     for (const c of this.all) c.socket.destroy();
     this.all.clear();
     this.idle.length = 0;
+    for (const q of this.queue.splice(0)) q.abort('closed');
+  }
+
+  private serveQueue(): void {
+    while (this.queue.length > 0) {
+      const q = this.queue[0]!;
+      if (q.done) {
+        this.queue.shift();
+        continue;
+      }
+      const conn = this.takeIdle() ?? (this.queue.length > this.settling ? this.open() : undefined);
+      if (!conn) return;
+      this.queue.shift();
+      q.done = true;
+      q.run = this.start(conn, q.bytes, q.events, q.noBody, conn.used);
+    }
+  }
+
+  private takeIdle(): Conn | undefined {
+    const now = performance.now();
+    let conn: Conn | undefined;
+    while ((conn = this.idle.pop())) {
+      if (conn.idleUntil > now && !conn.socket.destroyed && !conn.ended) return conn;
+      this.drop(conn);
+    }
+    return undefined;
+  }
+
+  private start(conn: Conn, bytes: Buffer | string, events: ExchangeEvents, noBody: boolean, reused: boolean): Running {
+    if (reused) conn.socket.ref();
+    conn.used = true;
+    const run = new Running(this, conn, events, noBody, reused);
+    conn.current = run;
+    events.onSent?.();
+    if (typeof bytes === 'string') conn.socket.write(bytes, 'utf8');
+    else conn.socket.write(bytes);
+    return run;
   }
 
   private open(): Conn {
@@ -161,11 +250,16 @@ export class Pool {
       ? tlsConnect({ host: this.host, port: this.port, ALPNProtocols: ['http/1.1'], ...(isIP(this.host) ? {} : { servername: this.host }) })
       : tcpConnect({ host: this.host, port: this.port });
     socket.setNoDelay(true);
-    const conn: Conn = { socket, idleUntil: 0 };
+    const conn: Conn = { socket, idleUntil: 0, ended: false, used: false };
     this.all.add(conn);
     let failure: string | undefined;
     socket.once(this.secure ? 'secureConnect' : 'connect', () => conn.current?.connected());
-    socket.on('data', (chunk: Buffer) => conn.current?.data(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.current) conn.current.data(chunk);
+      // Bytes with no request out: the server is out of step; the connection cannot be trusted.
+      else if (!isBlankLines(chunk)) socket.destroy();
+    });
+    socket.on('end', () => { conn.ended = true; });
     socket.on('error', (e: NodeJS.ErrnoException) => { failure = e.code ?? 'ERROR'; });
     socket.on('close', () => {
       this.all.delete(conn);
@@ -182,6 +276,12 @@ export class Pool {
     this.all.delete(conn);
     conn.socket.destroy();
   }
+}
+
+/** CR and LF only: what some servers send after a response, which RFC 9112 lets a client ignore. */
+function isBlankLines(chunk: Buffer): boolean {
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] !== 13 && chunk[i] !== 10) return false;
+  return true;
 }
 
 /** One pool per origin. */

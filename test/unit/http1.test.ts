@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpParseError, ResponseParser } from '../../src/core/http1-parser.js';
 import { Pools, type ExchangeEvents } from '../../src/core/http1-pool.js';
@@ -74,6 +74,11 @@ describe('ResponseParser', () => {
     expect([r.status, r.ends, r.parser.keepAlive]).toEqual([status, 1, keepAlive]);
   });
 
+  it('skips empty lines before a status line (a stray CRLF after the previous response, RFC 9112 2.2)', () => {
+    const r = parse('\r\n\r\n' + sized, [1, 3]);
+    expect([r.status, r.body, r.ends]).toEqual([200, '{"a":"bcd"}', 1]);
+  });
+
   it.each([
     ['SSH-2.0-OpenSSH\r\n\r\n'],
     ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'],
@@ -95,6 +100,20 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return { url: new URL(`http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`), connections: () => connections, requests: () => requests };
+}
+
+const rawServers: NetServer[] = [];
+afterEach(() => { for (const s of rawServers.splice(0)) s.close(); });
+
+function netServer(onSocket: (s: Socket) => void): NetServer {
+  const srv = createNetServer(onSocket);
+  rawServers.push(srv);
+  return srv;
+}
+
+async function listen(srv: NetServer): Promise<URL> {
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`);
 }
 
 function exchange(pools: Pools, url: URL): Promise<{ status?: number; body: string; error?: string }> {
@@ -140,6 +159,39 @@ describe('Pool', () => {
     expect(await exchange(pools, srv.url)).toMatchObject({ error: expect.stringMatching(/^(ECONNRESET|reset)$/) });
     expect(srv.requests()).toBe(2);
     expect(await exchange(pools, srv.url)).toEqual({ status: 200, body: 'ok' });
+    pools.close();
+  });
+
+  it('a server that closes after every response without Connection: close loses no request', async () => {
+    // Each response is followed by a FIN the client learns of only after it could have reused the
+    // connection; the pool notices on the first one and then gives every request its own.
+    let connections = 0;
+    const body = 'ok';
+    const srv = netServer((sock) => {
+      connections++;
+      sock.on('error', () => {});
+      sock.once('data', () => sock.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`));
+    });
+    const url = await listen(srv);
+    const pools = new Pools();
+    for (let i = 0; i < 20; i++) expect(await exchange(pools, url)).toEqual({ status: 200, body: 'ok' });
+    expect(connections).toBe(20);
+    pools.close();
+  });
+
+  it('a stray CRLF after each response: every request succeeds on one connection', async () => {
+    let connections = 0;
+    const srv = netServer((sock) => {
+      connections++;
+      sock.on('data', () => {
+        sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+        setImmediate(() => sock.write('\r\n'));
+      });
+    });
+    const url = await listen(srv);
+    const pools = new Pools();
+    for (let i = 0; i < 20; i++) expect(await exchange(pools, url)).toEqual({ status: 200, body: 'ok' });
+    expect(connections).toBe(1);
     pools.close();
   });
 
