@@ -268,8 +268,8 @@ export class BatchRunner extends EventEmitter {
   }
 
   private async write(rec: OutputRecord, ok: boolean, cost: bigint | null, rawBody?: string): Promise<void> {
-    // Failure messages and bodies can quote what a server echoed back: never let a key through.
-    const line = ok ? recordLine(rec, rawBody) : redact(JSON.stringify(rec));
+    // Failure messages, bodies and even replies can quote what a server echoed back: never let a key through.
+    const line = redact(ok ? recordLine(rec, rawBody) : JSON.stringify(rec));
     await this.o.sink.write(line);
     if (!ok && this.o.errorSink) await this.o.errorSink.write(line);
     this.stats.add(rec, ok, cost);

@@ -1,3 +1,4 @@
+import { redact } from '../core/redact.js';
 import { writeFileSync } from 'node:fs';
 import type { Style } from '../output/style.js';
 import type { CsvFile } from '../output/csv.js';
@@ -62,11 +63,12 @@ export function writeSummaryJson(path: string, s: BatchSummary, extra: Record<st
 
 export const REPORT_HEADER = ['id', 'status', 'http_status', 'error_code', 'attempts', 'latency_ms', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'endpoint', 'reply'];
 
+/** The first 200 characters of the reply or the error, keys masked (a server may echo one back). */
 function replyText(rec: OutputRecord): string {
-  if (rec.error) return rec.error.message.slice(0, 200);
+  if (rec.error) return redact(rec.error.message).slice(0, 200);
   const body = rec.response?.body as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
   const c = body?.choices?.[0]?.message?.content;
-  return typeof c === 'string' ? c.slice(0, 200) : '';
+  return typeof c === 'string' ? redact(c).slice(0, 200) : '';
 }
 
 export function reportRow(rec: OutputRecord, ok: boolean): Array<string | number | null> {

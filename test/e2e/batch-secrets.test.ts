@@ -13,6 +13,8 @@ const KEY = 'sk-test-SECRET-abc123xyz789';
 let sim: SpawnedSim;
 let echo: Server;
 let echoUrl: string;
+let echoBoth: Server;
+let echoBothUrl: string;
 beforeAll(async () => {
   sim = await spawnSim(['--api-key', KEY, '--faults', '500=0.2', '--seed', '3']);
   echo = createServer((req, res) => {
@@ -24,10 +26,28 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}/v1`;
+  // Echoes the key in a 400's message and inside a successful reply's text.
+  echoBoth = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const said = `you sent ${req.headers.authorization}`;
+      if (body.includes('say-ok')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: said }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } }));
+      } else {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `Bad request: ${said}`, type: 'invalid_request_error', code: null } }));
+      }
+    });
+  });
+  await new Promise<void>((r) => echoBoth.listen(0, '127.0.0.1', r));
+  echoBothUrl = `http://127.0.0.1:${(echoBoth.address() as { port: number }).port}/v1`;
 });
 afterAll(async () => {
   await sim?.stop();
   await new Promise((r) => echo?.close(r));
+  await new Promise((r) => echoBoth?.close(r));
 });
 
 function everyFile(dir: string): string[] {
@@ -63,4 +83,17 @@ it('a refused key fails the lines with a message naming the variable, never the 
   for (const f of everyFile(dir)) expect(readFileSync(f, 'utf8')).not.toContain(KEY);
   expect(r.stderr).not.toContain(KEY);
   expect(r.stdout).not.toContain(KEY);
+});
+
+it('a key echoed in a 400 message or inside a reply is masked in the output, the errors file and the --report CSV', async () => {
+  const dir = tempDir();
+  const input = writeJsonl(join(dir, 'in.jsonl'), [{ id: 'ok', prompt: 'say-ok' }, { id: 'no', prompt: 'refuse' }]);
+  const r = await runRelay(['batch', input, '-o', join(dir, 'out.jsonl'), '--errors', join(dir, 'err.jsonl'), '--report', join(dir, 'r.csv'),
+    '--base-url', echoBothUrl, '-m', 'gpt-4.1-mini'], { env: { RELAY_API_KEY: KEY } });
+  expect(r.code).toBe(7);
+  const csv = readFileSync(join(dir, 'r.csv'), 'utf8');
+  expect(csv).toMatch(/you sent Bearer sk-…z789/); // the reply, masked
+  expect(csv).toMatch(/Bad request: you sent Bearer sk-…z789/); // the 400's message, masked
+  for (const f of everyFile(dir)) expect(readFileSync(f, 'utf8'), f).not.toContain(KEY);
+  expect(r.stdout + r.stderr).not.toContain(KEY);
 });
