@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { assembleCompletion } from '../core/assemble.js';
-import { requestHead } from '../core/http1-head.js';
+import { endpointUrl, requestHead } from '../core/http1-head.js';
 import { createStreamReader, isComplete, type StreamReader } from '../core/stream-reader.js';
 import type { Assembled, ChatRequest } from '../core/types.js';
 import { normalizeUsage } from '../core/usage.js';
@@ -41,7 +41,7 @@ function abortAll(ctx: CallContext): void {
 }
 
 export function rawSender(endpoint: RawEndpoint, o: RawOptions): Send {
-  const url = new URL(endpoint.baseUrl.replace(/\/+$/, '') + '/chat/completions');
+  const url = endpointUrl(endpoint.baseUrl, '/chat/completions');
   const pool = o.pools.get(url);
   const head = requestHead('POST', url, {
     'content-type': 'application/json', accept: o.stream ? 'text/event-stream' : 'application/json', 'user-agent': o.userAgent,
@@ -117,7 +117,7 @@ class Call implements ExchangeEvents, Watched {
   }
 
   expire(why: Expiry): void {
-    this.exchange.abort(why === 'connect' ? 'UND_ERR_CONNECT_TIMEOUT' : 'timeout');
+    this.exchange.abort(why === 'connect' ? 'CONNECT_TIMEOUT' : 'timeout');
   }
 
   onHead(status: number, headers: Record<string, string>): void {

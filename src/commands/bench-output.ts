@@ -41,7 +41,7 @@ export function emitReport(report: BenchReport, run: RunData, out: ReportOutputs
   if (out.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 
-const NETWORK = /^(E[A-Z]+|UND_ERR_.*|timeout|reset|truncated|stream_error|aborted)$/;
+const NETWORK = /^(E[A-Z]+|CONNECT_TIMEOUT|UND_ERR_.*|timeout|reset|truncated|stream_error|aborted|malformed_http)$/;
 
 /** After the report is out: a threshold the user set, or a run in which nothing succeeded. */
 export function finalCheck(report: BenchReport, maxErrorRate?: number): void {

@@ -45,7 +45,7 @@ export interface AttemptOutcome {
 }
 
 const CONNECT_CODES = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL',
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT', 'EADDRNOTAVAIL',
 ]);
 const MAX_ERROR_BODY = 1 << 20;
 /** A server that keeps the body open after [DONE] gets this long to end it, then loses the connection. */
@@ -124,7 +124,7 @@ class Attempt implements ExchangeEvents, Watched {
 
   expire(why: Expiry): void {
     this.expired = why;
-    this.exchange?.abort(why === 'connect' ? 'UND_ERR_CONNECT_TIMEOUT' : TIMEOUT);
+    this.exchange?.abort(why === 'connect' ? 'CONNECT_TIMEOUT' : TIMEOUT);
   }
 
   onHead(status: number, headers: Record<string, string>): void {

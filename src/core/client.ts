@@ -1,5 +1,5 @@
 import { runAttempt, type AttemptOutcome } from './attempt.js';
-import { requestHead, requestText } from './http1-head.js';
+import { endpointUrl, requestHead, requestText } from './http1-head.js';
 import { Pools, type Pool } from './http1-pool.js';
 import { EXIT, RelayError, interrupted } from './errors.js';
 import { failureToError } from './failure-message.js';
@@ -79,7 +79,7 @@ export class RelayClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.ownsPools = !opts.pools;
     this.pools = opts.pools ?? new Pools();
-    this.chatUrl = new URL(this.endpoint.baseUrl + '/chat/completions');
+    this.chatUrl = endpointUrl(this.endpoint.baseUrl, '/chat/completions');
     if (this.chatUrl.protocol !== 'http:' && this.chatUrl.protocol !== 'https:') throw new Error(`unsupported URL scheme ${this.chatUrl.protocol}`);
     this.pool = this.pools.get(this.chatUrl);
     this.baseHeaders = {
@@ -101,7 +101,7 @@ export class RelayClient {
   private readonly jsonHeaders: Record<string, string>;
 
   url(path: string): URL {
-    return new URL(this.endpoint.baseUrl + path);
+    return endpointUrl(this.endpoint.baseUrl, path);
   }
 
   /** The body actually sent: model renamed for this endpoint, stream options added. */

@@ -79,7 +79,7 @@ export function failureToError(ctx: FailureContext): RelayError {
           { ...base, code: 'connect', exitCode: EXIT.network, retryable: false });
       }
       return new RelayError(`cannot connect to ${ctx.url} (${f.code})${tries}: is the URL right and the server running?`,
-        { ...base, code: f.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect_timeout' : 'connect', exitCode: EXIT.network, retryable: true });
+        { ...base, code: f.code === 'CONNECT_TIMEOUT' ? 'connect_timeout' : 'connect', exitCode: EXIT.network, retryable: true });
     case 'disconnect':
       return new RelayError(ctx.retriedUnknown
         ? `connection to ${ctx.endpoint} lost after the request was sent (${f.code})${tries}; each attempt may have been billed${rid}`

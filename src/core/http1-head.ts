@@ -15,6 +15,18 @@ export function requestHead(method: 'GET' | 'POST', url: URL, headers: Record<st
   return out;
 }
 
+/**
+ * An endpoint's URL for `path`: appended to the base URL's path, its query kept (Azure-style
+ * `?api-version=`), user and password dropped (they are never sent, and must not be printed).
+ */
+export function endpointUrl(baseUrl: string, path: string): URL {
+  const u = new URL(baseUrl);
+  u.pathname = u.pathname.replace(/\/+$/, '') + path;
+  u.username = '';
+  u.password = '';
+  return u;
+}
+
 /** The whole request as one string (written as UTF-8 in one call). */
 export function requestText(head: string, body: string): string {
   return body ? `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` : `${head}\r\n`;

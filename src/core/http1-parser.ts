@@ -184,6 +184,8 @@ export class ResponseParser {
       const cl = headers['content-length'];
       const comma = cl.indexOf(',');
       const n = Number(comma < 0 ? cl : cl.slice(0, comma));
+      // Sent twice, the lengths must agree (RFC 9112 6.3): otherwise where the body ends is a guess.
+      if (comma >= 0 && cl.split(',').some((v) => Number(v) !== n)) throw new HttpParseError(`conflicting content-length "${cl}"`);
       if (!Number.isInteger(n) || n < 0) throw new HttpParseError(`bad content-length "${headers['content-length']}"`);
       this.remaining = n;
       this.state = 'length';

@@ -39,6 +39,19 @@ describe('relay chat against relay sim', () => {
     expect(r.stderr).not.toMatch(/estimated/); // the simulator sends real usage
   });
 
+  it('a base URL with a query (?api-version=) keeps it after the path; user:password in it is never printed', async () => {
+    const withQuery = `${sim.url}?api-version=2024-10-21`;
+    const r = await runRelay(['chat', '--base-url', withQuery, '-m', 'sim-1', '--max-tokens', '5', '--debug', PROMPT], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(simReplyText(11, { messages, max_tokens: 5 }, 5));
+    expect(r.stderr).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions\?api-version=2024-10-21 /);
+    const u = new URL(sim.url);
+    const withUser = `http://someone:pa55word-SECRET@${u.host}${u.pathname}`;
+    const d = await runRelay(['chat', '--base-url', withUser, '-m', 'sim-1', '--max-tokens', '5', '--debug', PROMPT], { env });
+    expect(d.code).toBe(0);
+    expect(d.stdout + d.stderr).not.toContain('pa55word-SECRET');
+  });
+
   it('sends piped stdin together with the prompt', async () => {
     const r = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', 'summarise'], { env, input: 'a long document\n' });
     expect(r.code).toBe(0);

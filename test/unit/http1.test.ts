@@ -83,7 +83,12 @@ describe('ResponseParser', () => {
     ['SSH-2.0-OpenSSH\r\n\r\n'],
     ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'],
     ['HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n'],
+    ['HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 3\r\n\r\nabcde'], // which one ends the body?
   ])('refuses %j', (raw) => expect(() => parse(raw)).toThrow(HttpParseError));
+
+  it('accepts a content-length sent twice with the same value', () => {
+    expect(parse('HTTP/1.1 200 OK\r\ncontent-length: 3\r\nContent-Length: 3\r\n\r\nabc').body).toBe('abc');
+  });
 });
 
 let servers: Server[] = [];
