@@ -12,10 +12,16 @@ function tokensText(u: Usage): string {
 
 export function statsLine(r: ChatResult & { failovers?: Failover[] }, model: string, style: Style, cost: CostFigure | undefined, simulated: boolean): string {
   const parts = [`${r.model ?? model} via ${r.endpoint}${simulated ? ' (simulated)' : ''}`];
-  if (r.timings.ttft !== undefined) parts.push(`TTFT ${Math.round(r.timings.ttft)} ms`);
-  const gen = r.timings.e2e !== undefined && r.timings.ttft !== undefined ? (r.timings.e2e - r.timings.ttft) / 1000 : 0;
-  if (gen > 0 && r.normalizedUsage.completionTokens > 1) {
-    parts.push(`${((r.normalizedUsage.completionTokens - 1) / gen).toFixed(1)} tok/s`);
+  const out = r.normalizedUsage.completionTokens;
+  if (r.streamed === false) {
+    // One JSON document: no first token to time, so the rate is over the whole request, and says so.
+    const e2e = r.timings.e2e ?? 0;
+    parts.push(`reply in ${Math.round(e2e)} ms`);
+    if (e2e > 0 && out > 0) parts.push(`${(out / (e2e / 1000)).toFixed(1)} tok/s over the whole request`);
+  } else {
+    if (r.timings.ttft !== undefined) parts.push(`TTFT ${Math.round(r.timings.ttft)} ms`);
+    const gen = r.timings.e2e !== undefined && r.timings.ttft !== undefined ? (r.timings.e2e - r.timings.ttft) / 1000 : 0;
+    if (gen > 0 && out > 1) parts.push(`${((out - 1) / gen).toFixed(1)} tok/s`);
   }
   parts.push(tokensText(r.normalizedUsage));
   parts.push(cost ? `${cost.text} (${cost.label})` : 'cost unknown (no price for this model)');

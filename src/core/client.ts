@@ -202,6 +202,7 @@ export class RelayClient {
       rateLimit: hasRateLimitHeaders(h) ? parseRateLimitHeaders(h) : undefined,
       warnings: !s.sawDone && sse ? ['stream ended without [DONE] (finish_reason was sent, so the reply is complete)'] : [],
       simulated: h['x-relay-sim'] !== undefined,
+      streamed: sse === true,
     };
   }
 

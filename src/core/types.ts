@@ -110,4 +110,6 @@ export interface ChatResult extends Assembled {
   interrupted?: boolean;
   /** The reply came from relay sim (it marks every reply), so its figures describe a simulator. */
   simulated?: boolean;
+  /** The reply came as an event stream (false: one JSON document, so TTFT is the whole reply). */
+  streamed?: boolean;
 }

@@ -52,6 +52,17 @@ describe('relay chat against relay sim', () => {
     expect(d.stdout + d.stderr).not.toContain('pa55word-SECRET');
   });
 
+  it('--no-stream --stats: no TTFT (there is no first token to time); the rate is over the whole request', async () => {
+    const r = await runRelay(['chat', '--base-url', sim.baseUrl('slow'), '-m', 'sim-1', '--max-tokens', '5', '--no-stream', '--stats', PROMPT], { env });
+    expect(r.code).toBe(0);
+    const m = /reply in (\d+) ms · ([\d.]+) tok\/s over the whole request/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(r.stderr).not.toMatch(/TTFT/);
+    // 5 tokens at 20 tok/s after a 50 ms first token: about 250 ms, so well under 20 tok/s overall.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(240);
+    expect(Number(m![2])).toBeLessThanOrEqual(21);
+  });
+
   it('sends piped stdin together with the prompt', async () => {
     const r = await runRelay(['chat', '--base-url', sim.url, '-m', 'sim-1', 'summarise'], { env, input: 'a long document\n' });
     expect(r.code).toBe(0);
