@@ -58,8 +58,8 @@ export class RawWriter {
       fixed3(this.stream ? o.ttft : undefined), fixed3(o.e2e), o.outputTokens ?? '', o.status || '', o.ok ? '' : o.code ?? 'unknown']));
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.out.end(resolve));
+  async close(footer = ''): Promise<void> {
+    await new Promise<void>((resolve) => this.out.end(footer, resolve));
     if (this.failure) throw this.failure;
   }
 }

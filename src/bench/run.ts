@@ -104,7 +104,10 @@ export async function runBench(o: RunOptions): Promise<RunData> {
   } finally {
     clearInterval(timer);
     flush();
-    await Promise.all([raw?.close(), logs?.close()]);
+    // The raw file's header was written before any reply; its last line says which targets turned
+    // out to be simulated (their replies carried the marker), as the JSON and CSV reports do.
+    const simulated = o.targets.filter((t, i) => t.info.simulated || recorders[i]!.counts.simulatedReplies > 0).map((t) => t.info.name);
+    await Promise.all([raw?.close(`# simulated targets (by config or by the replies' x-relay-sim header): ${simulated.length ? simulated.join(', ') : 'none'}\n`), logs?.close()]);
   }
   o.onEvent?.({ type: 'done' });
 
