@@ -78,9 +78,18 @@ export function failureToError(ctx: FailureContext): RelayError {
         return new RelayError(`cannot connect to ${ctx.url}: its TLS certificate was not accepted (${f.code})${tries}; ${hint}`,
           { ...base, code: 'connect', exitCode: EXIT.network, retryable: false });
       }
+      if (f.code === 'EPROTO' && ctx.url.startsWith('https:')) {
+        return new RelayError(`cannot connect to ${ctx.url}: the TLS handshake failed (EPROTO)${tries}; if the server speaks plain HTTP on that port, use http:// in the base URL`,
+          { ...base, code: 'connect', exitCode: EXIT.network, retryable: true });
+      }
       return new RelayError(`cannot connect to ${ctx.url} (${f.code})${tries}: is the URL right and the server running?`,
         { ...base, code: f.code === 'CONNECT_TIMEOUT' ? 'connect_timeout' : 'connect', exitCode: EXIT.network, retryable: true });
     case 'disconnect':
+      if (f.code === 'malformed_http') {
+        const https = ctx.url.startsWith('http:') ? ' (if it serves HTTPS on that port, use https:// in the base URL)' : '';
+        return new RelayError(`${ctx.url} did not answer in HTTP/1.x${https}; the request may have reached it, so it was not retried${rid}`,
+          { ...base, code: 'disconnect', exitCode: EXIT.network, retryable: false });
+      }
       return new RelayError(ctx.retriedUnknown
         ? `connection to ${ctx.endpoint} lost after the request was sent (${f.code})${tries}; each attempt may have been billed${rid}`
         : `connection to ${ctx.endpoint} lost after the request was sent (${f.code}); the request may have been billed, so it was not retried (--retry-unknown retries such requests)${rid}`,

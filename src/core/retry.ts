@@ -146,8 +146,9 @@ export function decideRetry(
   const what = describe(f);
   if (ctx.deliveredToUser) return { retry: false, reason: `${what}; not retried: part of the reply was already shown` };
   if (!retryable(f, policy)) return { retry: false, reason: what };
-  // Still retryable() (a router fails over to another endpoint), but this endpoint would refuse again.
-  if (f.kind === 'connect' && isCertificateCode(f.code)) return { retry: false, reason: what };
+  // Still retryable() (a router fails over to another endpoint), but this endpoint would refuse
+  // again: a certificate it does not accept, or TLS spoken to a plain-HTTP port (EPROTO).
+  if (f.kind === 'connect' && (isCertificateCode(f.code) || f.code === 'EPROTO')) return { retry: false, reason: what };
   if (ctx.retriesDone >= policy.retries) {
     const n = policy.retries;
     return { retry: false, reason: n === 0 ? what : `${what}; gave up after ${n} ${n === 1 ? 'retry' : 'retries'}` };
