@@ -76,3 +76,18 @@ describe('relay over HTTPS', () => {
     expect(server.requests.length - before).toBe(3);
   });
 });
+
+describe('the wrong scheme for the port', () => {
+  let plain: ReplyServer;
+  beforeAll(async () => { plain = await startReplyServer((_req, res, body) => answer(res, body, PARTS)); });
+  afterAll(async () => { await plain?.close(); });
+
+  it('https:// to a plain-HTTP port: one attempt, one line saying to use http://, exit network', async () => {
+    const r = await runRelay(['chat', '--base-url', plain.url.replace('http://', 'https://'), '-m', 'x', 'hi'], { env: trusting });
+    expect(r.code).toBe(EXIT.network);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^relay: cannot connect to https:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions: the TLS handshake failed \(EPROTO\); if the server speaks plain HTTP on that port, use http:\/\//);
+    expect(r.stderr).not.toMatch(/attempts/);
+  });
+});
