@@ -1,6 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { RetryInfo } from '../core/client.js';
-import { redact } from '../core/redact.js';
+import { redact, redactKnown } from '../core/redact.js';
 import type { RateLimiter } from '../limit/limiter.js';
 import { AdmissionQueue, systemClock, type Clock } from '../limit/queue.js';
 import type { DiskCache } from './cache.js';
@@ -269,7 +269,8 @@ export class BatchRunner extends EventEmitter {
 
   private async write(rec: OutputRecord, ok: boolean, cost: bigint | null, rawBody?: string): Promise<void> {
     // Failure messages, bodies and even replies can quote what a server echoed back: never let a key through.
-    const line = redact(ok ? recordLine(rec, rawBody) : JSON.stringify(rec));
+    // (A reply is the server's text: the keys relay sends are what it could echo.)
+    const line = ok ? redactKnown(recordLine(rec, rawBody)) : redact(JSON.stringify(rec));
     await this.o.sink.write(line);
     if (!ok && this.o.errorSink) await this.o.errorSink.write(line);
     this.stats.add(rec, ok, cost);

@@ -113,11 +113,21 @@ export class RelayClient {
     return body;
   }
 
+  /** wireBody as JSON text; a request with nothing to rename or replace is not copied first. */
+  wireJson(req: ChatRequest, stream: boolean): string {
+    if (req.stream !== undefined || req.stream_options !== undefined || this.endpoint.models?.[req.model] !== undefined) {
+      return JSON.stringify(this.wireBody(req, stream));
+    }
+    const json = JSON.stringify(req);
+    const tail = !stream ? ',"stream":false}' : this.includeUsage ? ',"stream":true,"stream_options":{"include_usage":true}}' : ',"stream":true}';
+    return json === '{}' ? `{${tail.slice(1)}` : json.slice(0, -1) + tail;
+  }
+
   /** One attempt, no retry: chat() and the router drive their own loops around it. */
   attempt(req: ChatRequest, call: ChatCallOptions = {}): Promise<AttemptOutcome> {
     const stream = call.stream ?? req.stream ?? true;
     const headers = stream ? this.streamHeaders : this.jsonHeaders;
-    const json = JSON.stringify(this.wireBody(req, stream));
+    const json = this.wireJson(req, stream);
     this.opts.debug?.(`POST ${this.chatUrl} ${JSON.stringify(redactHeaders(headers))} ${json.length} bytes`);
     const done = runAttempt({
       pool: this.pool, request: requestText(stream ? this.streamHead : this.jsonHead, json), stream, signal: call.signal,
