@@ -2,9 +2,10 @@ import { newHistogram, record, type Histogram } from './hdr.js';
 import { METRIC_NAMES, requestMetrics, type MetricName } from './metrics.js';
 import type { Outcome } from './send.js';
 
-// Per-target accumulation. Samples go into the current 1-second interval histograms; flush()
-// adds the interval into the run's totals (and hands it to the interval log first), so the
-// totals and the sum of the logged intervals are the same counts by construction.
+// Per-target accumulation. With an interval log, samples go into the current 1-second interval
+// histograms; flush() adds the interval into the run's totals (and hands it to the interval log
+// first), so the totals and the sum of the logged intervals are the same counts by construction.
+// Without one, samples go straight into the totals.
 
 export interface Sample {
   seq: number;
@@ -59,11 +60,19 @@ export function newHistogramSet(): HistogramSet {
 export class TargetRecorder {
   readonly counts: Counts = emptyCounts();
   readonly totals: HistogramSet = newHistogramSet();
-  private readonly interval: HistogramSet = newHistogramSet();
+  /** Per-second histograms, kept only for an interval log (--hdr-log); otherwise samples go straight to the totals. */
+  private readonly interval: HistogramSet | undefined;
   /** Metrics with at least one value in the current interval. */
   private readonly touched = new Set<MetricName>();
 
-  constructor(private readonly stream: boolean) {}
+  /**
+   * `intervals`: keep 1-second histograms for an interval log. Without one, moving an interval
+   * into the totals every second (a walk over every bucket of every metric, about a millisecond)
+   * held up the event loop, and so the timing of replies arriving meanwhile.
+   */
+  constructor(private readonly stream: boolean, intervals = true) {
+    this.interval = intervals ? newHistogramSet() : undefined;
+  }
 
   add(s: Sample): void {
     const o = s.outcome;
@@ -103,6 +112,7 @@ export class TargetRecorder {
 
   /** Moves the current interval into the totals; calls `log` first with each non-empty interval histogram. */
   flush(log?: (metric: MetricName, h: Histogram) => void): void {
+    if (!this.interval) return;
     for (const metric of this.touched) {
       const h = this.interval[metric];
       log?.(metric, h);
@@ -113,6 +123,10 @@ export class TargetRecorder {
   }
 
   private put(metric: MetricName, value: number): void {
+    if (!this.interval) {
+      if (!record(this.totals[metric], value)) this.counts.clamped++;
+      return;
+    }
     if (!record(this.interval[metric], value)) this.counts.clamped++;
     this.touched.add(metric);
   }

@@ -40,7 +40,7 @@ export interface RunOptions {
 const INTERVAL_MS = 1000;
 
 export async function runBench(o: RunOptions): Promise<RunData> {
-  const recorders = o.targets.map(() => new TargetRecorder(o.stream));
+  const recorders = o.targets.map(() => new TargetRecorder(o.stream, o.hdrLogDir !== undefined));
   const raw = o.rawPath ? new RawWriter(o.rawPath, o.rawHeader ?? '', o.stream) : undefined;
   // Loaded only when asked for: the encoder brings pako, base64 and a WebAssembly build along.
   const logs: IntervalLogs | undefined = o.hdrLogDir ? new (await import('./hlog.js')).IntervalLogs(o.hdrLogDir) : undefined;

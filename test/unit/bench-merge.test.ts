@@ -117,3 +117,26 @@ describe('interval logs and merge', () => {
     expect(() => mergeRuns([empty])).toThrow(/has no run\.json/);
   });
 });
+
+describe('a recorder without interval histograms (no --hdr-log)', () => {
+  it('gives the same totals, bucket for bucket, as one that keeps 1-second intervals', () => {
+    const rng = new Rng(5);
+    const withIntervals = new TargetRecorder(true);
+    const direct = new TargetRecorder(true, false);
+    for (let k = 0; k < 3; k++) {
+      for (let i = 0; i < 200; i++) {
+        const o = outcome(rng, 100);
+        const s: Sample = { seq: i, target: 0, warmup: false, intended: k * 1000 + i, sent: k * 1000 + i + rng.next(), openLoop: true, outcome: o };
+        withIntervals.add(s);
+        direct.add(s);
+      }
+      withIntervals.flush();
+      direct.flush();
+    }
+    for (const metric of Object.keys(withIntervals.totals) as Array<keyof typeof withIntervals.totals>) {
+      expect(sameBuckets(direct.totals[metric], withIntervals.totals[metric]), metric).toBe(true);
+    }
+    expect(summarize(direct.totals.ttft).count).toBeGreaterThan(500);
+    expect(direct.counts).toEqual(withIntervals.counts);
+  });
+});
