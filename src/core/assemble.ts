@@ -103,12 +103,14 @@ function createBuilder(onDelta?: (d: StreamDelta) => void): Builder {
   const state = emptyAssembled();
   // Server index -> position in state.toolCalls. Streams may start at index 1 (wire/anthropic…)
   // or skip indexes, so the array stays dense, ordered by first appearance.
-  const slots = new Map<number, number>();
+  // Made at the first tool call: most replies have none, and bench builds one of these per request.
+  let slots: Map<number, number> | undefined;
   let lastIndex = -1;
   let syntheticIndex = 1_000_000; // for tool calls that arrive without a usable index
 
   function toolCallDelta(raw: unknown): void {
     if (!isObj(raw)) return;
+    slots ??= new Map();
     const fn = isObj(raw.function) ? raw.function : undefined;
     const id = idOf(raw.id);
     let index = typeof raw.index === 'number' ? raw.index : undefined;
