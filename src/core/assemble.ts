@@ -80,12 +80,6 @@ function parsesAsJson(s: string): boolean {
   }
 }
 
-interface Builder {
-  state: Assembled;
-  apply(body: unknown, key: 'delta' | 'message'): void;
-  finish(): Assembled;
-}
-
 function textOf(content: unknown, reasoningOut: string[]): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -99,44 +93,47 @@ function textOf(content: unknown, reasoningOut: string[]): string {
   return text;
 }
 
-function createBuilder(onDelta?: (d: StreamDelta) => void): Builder {
-  const state = emptyAssembled();
+/** Builds an Assembled from chunks or a whole body. A class, so a reply costs no closures. */
+class Builder {
+  readonly state = emptyAssembled();
   // Server index -> position in state.toolCalls. Streams may start at index 1 (wire/anthropic…)
   // or skip indexes, so the array stays dense, ordered by first appearance.
   // Made at the first tool call: most replies have none, and bench builds one of these per request.
-  let slots: Map<number, number> | undefined;
-  let lastIndex = -1;
-  let syntheticIndex = 1_000_000; // for tool calls that arrive without a usable index
+  private slots: Map<number, number> | undefined;
+  private lastIndex = -1;
+  private syntheticIndex = 1_000_000; // for tool calls that arrive without a usable index
 
-  function toolCallDelta(raw: unknown): void {
+  constructor(private readonly onDelta?: (d: StreamDelta) => void) {}
+
+  private toolCallDelta(raw: unknown): void {
     if (!isObj(raw)) return;
-    slots ??= new Map();
+    this.slots ??= new Map();
     const fn = isObj(raw.function) ? raw.function : undefined;
     const id = idOf(raw.id);
     let index = typeof raw.index === 'number' ? raw.index : undefined;
     if (index === undefined) {
       // No index: a new id starts a new call, anything else continues the last one.
-      const lastPos = slots.get(lastIndex);
-      const last = lastPos === undefined ? undefined : state.toolCalls[lastPos];
-      index = last && (id === undefined || id === last.id) ? lastIndex : syntheticIndex++;
+      const lastPos = this.slots.get(this.lastIndex);
+      const last = lastPos === undefined ? undefined : this.state.toolCalls[lastPos];
+      index = last && (id === undefined || id === last.id) ? this.lastIndex : this.syntheticIndex++;
     }
-    let pos = slots.get(index);
+    let pos = this.slots.get(index);
     if (pos !== undefined && id !== undefined) {
-      const prev = state.toolCalls[pos]!;
+      const prev = this.state.toolCalls[pos]!;
       // Same index, another id, previous call complete: some servers number parallel calls all 0.
       if (prev.id !== '' && prev.id !== id && prev.function.arguments !== '' && parsesAsJson(prev.function.arguments)) {
-        index = syntheticIndex++;
+        index = this.syntheticIndex++;
         pos = undefined;
       }
     }
     if (pos === undefined) {
-      pos = state.toolCalls.length;
-      slots.set(index, pos);
-      state.toolCalls.push({ id: id ?? '', type: 'function', function: { name: '', arguments: '' } });
+      pos = this.state.toolCalls.length;
+      this.slots.set(index, pos);
+      this.state.toolCalls.push({ id: id ?? '', type: 'function', function: { name: '', arguments: '' } });
     }
-    const call = state.toolCalls[pos]!;
+    const call = this.state.toolCalls[pos]!;
     if (id !== undefined && call.id === '') call.id = id;
-    lastIndex = index;
+    this.lastIndex = index;
     if (fn) {
       const name = fn.name;
       // Names arrive whole; a later fragment repeating it (R17 variant a) must not double it.
@@ -154,15 +151,15 @@ function createBuilder(onDelta?: (d: StreamDelta) => void): Builder {
         call.function.arguments = JSON.stringify(args); // a few servers send an object, not a string
       }
     }
-    if (onDelta) onDelta({ kind: 'tool_call', index: pos });
+    if (this.onDelta) this.onDelta({ kind: 'tool_call', index: pos });
   }
 
-  function applyMessageLike(d: Obj): void {
+  private applyMessageLike(d: Obj): void {
     const parts: string[] = [];
     const content = textOf(d.content, parts);
     if (content !== '') {
-      state.content += content;
-      if (onDelta) onDelta({ kind: 'content', text: content });
+      this.state.content += content;
+      if (this.onDelta) this.onDelta({ kind: 'content', text: content });
     }
     // DeepSeek/vLLM say reasoning_content, OpenRouter/Ollama say reasoning; some send both with the
     // same text, so take one of them, never both.
@@ -170,68 +167,66 @@ function createBuilder(onDelta?: (d: StreamDelta) => void): Builder {
     let reasoning = typeof rc === 'string' && rc !== '' ? rc : typeof d.reasoning === 'string' ? d.reasoning : '';
     if (parts.length > 0) reasoning += parts.join('');
     if (reasoning !== '') {
-      state.reasoning += reasoning;
-      if (onDelta) onDelta({ kind: 'reasoning', text: reasoning });
+      this.state.reasoning += reasoning;
+      if (this.onDelta) this.onDelta({ kind: 'reasoning', text: reasoning });
     }
     const tcs = d.tool_calls;
-    if (Array.isArray(tcs)) for (const tc of tcs) toolCallDelta(tc);
+    if (Array.isArray(tcs)) for (const tc of tcs) this.toolCallDelta(tc);
   }
 
-  function meta(c: Obj): void {
+  private meta(c: Obj): void {
     // Taken from the first chunk that has them: Azure's first chunk has empty id/model (R09).
-    if (state.id === undefined) {
+    if (this.state.id === undefined) {
       const id = idOf(c.id);
-      if (id !== undefined) state.id = id;
+      if (id !== undefined) this.state.id = id;
     }
-    if (state.model === undefined) {
+    if (this.state.model === undefined) {
       const model = idOf(c.model);
-      if (model !== undefined) state.model = model;
+      if (model !== undefined) this.state.model = model;
     }
-    if (state.created === undefined && typeof c.created === 'number' && c.created > 0) state.created = c.created;
+    if (this.state.created === undefined && typeof c.created === 'number' && c.created > 0) this.state.created = c.created;
     // From any chunk: a trailing choices:[] chunk (R11), the finish chunk (R14), a chunk with an empty delta (R17).
-    if (isObj(c.usage)) state.usage = c.usage;
+    if (isObj(c.usage)) this.state.usage = c.usage;
   }
 
-  function applyChoice(choice: Obj, key: 'delta' | 'message'): void {
+  private applyChoice(choice: Obj, key: 'delta' | 'message'): void {
     if (choice.index !== undefined && choice.index !== 0) return;
     const d = choice[key];
-    if (isObj(d)) applyMessageLike(d);
+    if (isObj(d)) this.applyMessageLike(d);
     const fr = choice.finish_reason;
     // Kept once set: Azure sends a content-filter choice with finish_reason null after the finish (R09).
-    if (state.finishReason === null && typeof fr === 'string' && fr !== '') state.finishReason = fr;
+    if (this.state.finishReason === null && typeof fr === 'string' && fr !== '') this.state.finishReason = fr;
   }
 
-  function setError(body: unknown): void {
+  private setError(body: unknown): void {
     const err = extractServerError(body);
-    if (err && !state.error) state.error = err;
+    if (err && !this.state.error) this.state.error = err;
   }
 
-  return {
-    state,
-    apply(body: unknown, key: 'delta' | 'message'): void {
-      if (!isObj(body)) {
-        if (Array.isArray(body)) setError(body);
-        return;
+  apply(body: unknown, key: 'delta' | 'message'): void {
+    if (!isObj(body)) {
+      if (Array.isArray(body)) this.setError(body);
+      return;
+    }
+    this.meta(body);
+    const choices = body.choices;
+    if (Array.isArray(choices)) {
+      for (let i = 0; i < choices.length; i++) {
+        const ch = choices[i];
+        if (isObj(ch)) this.applyChoice(ch, key);
       }
-      meta(body);
-      const choices = body.choices;
-      if (Array.isArray(choices)) {
-        for (let i = 0; i < choices.length; i++) {
-          const ch = choices[i];
-          if (isObj(ch)) applyChoice(ch, key);
-        }
-      }
-      if (body.error !== undefined && body.error !== null || body.type === 'error') setError(body);
-    },
-    finish(): Assembled {
-      for (const call of state.toolCalls) call.function.arguments = finalArguments(call.function.arguments);
-      return state;
-    },
-  };
+    }
+    if (body.error !== undefined && body.error !== null || body.type === 'error') this.setError(body);
+  }
+
+  finish(): Assembled {
+    for (const call of this.state.toolCalls) call.function.arguments = finalArguments(call.function.arguments);
+    return this.state;
+  }
 }
 
 export function createAssembler(onDelta?: (d: StreamDelta) => void): Assembler {
-  const b = createBuilder(onDelta);
+  const b = new Builder(onDelta);
   return {
     state: b.state,
     apply: (chunk: unknown) => b.apply(chunk, 'delta'),
@@ -241,7 +236,7 @@ export function createAssembler(onDelta?: (d: StreamDelta) => void): Assembler {
 
 /** The Assembled of a non-streamed `chat.completion` body (or of an error body). */
 export function assembleCompletion(body: unknown): Assembled {
-  const b = createBuilder();
+  const b = new Builder();
   b.apply(body, 'message');
   return b.finish();
 }
