@@ -1,3 +1,4 @@
+import { EXIT, RelayError } from '../core/errors.js';
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 
@@ -37,14 +38,24 @@ export class CsvFile {
   private fd: number;
   private readonly opts: ReturnType<typeof options>;
 
-  constructor(path: string, header: string[], opts: CsvOptions = {}) {
+  constructor(private readonly path: string, header: string[], opts: CsvOptions = {}) {
     this.opts = options(opts);
     this.fd = openSync(path, 'w', 0o644);
-    writeSync(this.fd, stringify([header], this.opts));
+    this.write(stringify([header], this.opts));
   }
 
   row(cells: Cell[]): void {
-    writeSync(this.fd, stringify([cells], this.opts));
+    this.write(stringify([cells], this.opts));
+  }
+
+  private write(text: string): void {
+    try {
+      writeSync(this.fd, text);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : (e as Error).message;
+      throw new RelayError(`cannot write ${this.path}: ${why} (${code})`, { code: 'output', exitCode: EXIT.internal, cause: e });
+    }
   }
 
   close(): void {

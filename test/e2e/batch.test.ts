@@ -107,6 +107,13 @@ describe('relay batch: an output that cannot be written', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe('relay: cannot write /dev/full: no space left on the device (ENOSPC); make room, then run the same command with --resume');
   });
+
+  it.skipIf(!existsSync('/dev/full'))('a --report on a full disk: one line naming the file and the cause', async () => {
+    const input = writeJsonl(join(dir, 'full-report.jsonl'), prompts(3));
+    const r = await relay([input, '-o', join(dir, 'full-report.out'), '--report', '/dev/full', '-q', '-m', 'gpt-4.1-mini']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('relay: cannot write /dev/full: no space left on the device (ENOSPC)');
+  });
 });
 
 describe('relay batch: the input and unrelated files are never damaged', () => {
