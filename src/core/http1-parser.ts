@@ -18,6 +18,8 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 
 const isSpace = (c: number) => c === 32 || c === 9;
+/** Headers that name one thing: sent twice, the first counts (a request id of "a, b" names nothing). */
+const FIRST_ONLY = new Set(['x-request-id', 'request-id', 'content-type']);
 
 export class ResponseParser {
   private state: State = 'head';
@@ -168,7 +170,9 @@ export class ResponseParser {
         while (n1 > at && isSpace(text.charCodeAt(n1 - 1))) n1--;
         const name = text.slice(at, n1).toLowerCase();
         const value = text.slice(v0, v1);
-        headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+        const prev = headers[name];
+        if (prev === undefined) headers[name] = value;
+        else if (!FIRST_ONLY.has(name)) headers[name] = `${prev}, ${value}`;
       }
       at = end + 2;
     }

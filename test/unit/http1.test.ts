@@ -86,6 +86,11 @@ describe('ResponseParser', () => {
     ['HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 3\r\n\r\nabcde'], // which one ends the body?
   ])('refuses %j', (raw) => expect(() => parse(raw)).toThrow(HttpParseError));
 
+  it('a request id or content type sent twice keeps the first; other repeated headers are joined', () => {
+    const r = parse('HTTP/1.1 200 OK\r\nx-request-id: a\r\nX-Request-Id: b\r\ncontent-type: application/json\r\ncontent-type: text/plain\r\nvia: 1\r\nvia: 2\r\ncontent-length: 0\r\n\r\n');
+    expect([r.headers['x-request-id'], r.headers['content-type'], r.headers.via]).toEqual(['a', 'application/json', '1, 2']);
+  });
+
   it('accepts a content-length sent twice with the same value', () => {
     expect(parse('HTTP/1.1 200 OK\r\ncontent-length: 3\r\nContent-Length: 3\r\n\r\nabc').body).toBe('abc');
   });
