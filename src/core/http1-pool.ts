@@ -148,6 +148,7 @@ export class Pool {
   private settling = 0;
   /** Whether this server keeps connections open after a response that did not say it would close. */
   private reuse: 'unknown' | 'keeps' | 'closes' = 'unknown';
+  private closed = false;
   private readonly queue: Queued[] = [];
   private readonly host: string;
   private readonly port: number;
@@ -193,10 +194,11 @@ export class Pool {
     this.settling++;
     const settle = () => {
       this.settling--;
+      if (this.closed) return;
       if (conn.socket.destroyed || conn.ended) {
-        // Closed right after a response without saying so (no Connection: close): reusing this
-        // server's connections would lose requests, so from now on each request gets its own.
-        this.reuse = 'closes';
+        // Closed by the server right after a response without saying so (no Connection: close):
+        // reusing its connections would lose requests, so from now on each request gets its own.
+        if (conn.ended) this.reuse = 'closes';
         this.drop(conn);
       } else {
         if (this.reuse === 'unknown') this.reuse = 'keeps';
@@ -205,10 +207,11 @@ export class Pool {
       }
       this.serveQueue();
     };
-    setTimeout(settle, PROBE_MS);
+    setTimeout(settle, PROBE_MS).unref(); // waiting requests keep the process alive, not this
   }
 
   close(): void {
+    this.closed = true;
     for (const c of this.all) c.socket.destroy();
     this.all.clear();
     this.idle.length = 0;
