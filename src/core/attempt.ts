@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { assembleCompletion } from './assemble.js';
 import type { Exchange, ExchangeEvents, Pool } from './http1-pool.js';
-import { unwatch, watch, type Expiry, type Watched } from './http1-watch.js';
+import { unwatch, watch, watched, type Expiry, type Watched } from './http1-watch.js';
 import { createStreamReader, isComplete, type StreamReader } from './stream-reader.js';
 import type { Failure } from './retry.js';
 import type { Assembled, StreamDelta, Timings } from './types.js';
@@ -55,21 +55,18 @@ const TIMEOUT = 'relay:timeout';
 const ABORTED = 'relay:aborted';
 const CALLBACK = 'relay:callback';
 
-// Attempts listen to their caller's signal through one listener per signal: batch shares one
-// signal among all its lines, and EventTarget listeners cost more than a Set entry.
-const listening = new WeakMap<AbortSignal, Set<Attempt>>();
+// Attempts listen to their caller's signal through one listener per signal (batch shares one
+// signal among all its lines): on abort, the requests in flight that carry it are found by
+// walking the in-flight list. A Set of members per signal rehashed as it grew and shrank, which
+// the garbage collector paid for on every request.
+const followed = new WeakSet<AbortSignal>();
 
-function follow(signal: AbortSignal, a: Attempt): void {
-  let group = listening.get(signal);
-  if (!group) {
-    const members = (group = new Set());
-    listening.set(signal, members);
-    signal.addEventListener('abort', () => {
-      for (const m of [...members]) m.abortByCaller();
-      members.clear();
-    }, { once: true });
-  }
-  group.add(a);
+function follow(signal: AbortSignal): void {
+  if (followed.has(signal)) return;
+  followed.add(signal);
+  signal.addEventListener('abort', () => {
+    for (const w of watched()) if (w instanceof Attempt && w.signal === signal) w.abortByCaller();
+  }, { once: true });
 }
 
 export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
@@ -105,7 +102,11 @@ class Attempt implements ExchangeEvents, Watched {
     }
     this.exchange = input.pool.send(input.request, this);
     watch(this);
-    if (input.signal) follow(input.signal, this);
+    if (input.signal) follow(input.signal);
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.input.signal;
   }
 
   abortByCaller(): void {
@@ -253,7 +254,6 @@ class Attempt implements ExchangeEvents, Watched {
   /** The exchange is watched until its connection is free again, even after the reply settled. */
   private over(): void {
     unwatch(this);
-    if (this.input.signal) listening.get(this.input.signal)?.delete(this);
   }
 
   private finish(state: Assembled): void {

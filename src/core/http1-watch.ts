@@ -71,7 +71,7 @@ export function unwatch(f: Watched): void {
   count--;
 }
 
-/** Every watched request, for a caller that aborts all of its own at once. */
+/** Every watched request (a caller aborting all of its own walks them: aborts are rare). */
 export function* watched(): Generator<Watched> {
   for (let f = head; f; ) {
     const next = f.next;
