@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { AttemptOutcome } from '../core/attempt.js';
 import type { RelayClient } from '../core/client.js';
 import { isRelayError } from '../core/errors.js';
 import type { Router } from '../core/router.js';
@@ -41,29 +42,29 @@ async function estimate(text: string): Promise<number> {
   return countTokens(text);
 }
 
-export function clientSender(client: RelayClient, stream: boolean): Send {
-  return async (req, signal) => {
-    const out = await client.attempt(req, { stream, signal, recordChunks: stream });
-    const t = out.timings;
-    // An HTTP error's attempt ends after its body is read but leaves e2e unset: that moment is now.
-    const e2e = t.e2e ?? performance.now() - t.start;
-    const o: Outcome = {
-      ok: out.ok, status: out.status, start: t.start, ttfb: t.ttfb, ttft: t.ttft, e2e, chunks: t.chunks,
-      simulated: out.headers[SIM_HEADER] !== undefined,
-    };
-    if (!out.ok) {
-      o.code = out.aborted ? 'aborted' : out.failure ? failureCode(out.failure) : 'unknown';
-      return o;
-    }
-    const state = out.state!;
-    const usage = normalizeUsage(state.usage);
-    if (usage) o.outputTokens = usage.completionTokens;
-    else {
-      o.outputTokens = await estimate(state.content + state.reasoning);
-      o.tokensEstimated = true;
-    }
-    return o;
+/** One attempt's outcome as the bench counts it (the same for the driver and for RelayClient). */
+export function outcomeOf(out: AttemptOutcome): Outcome | Promise<Outcome> {
+  const t = out.timings;
+  const o: Outcome = {
+    ok: out.ok, status: out.status, start: t.start, ttfb: t.ttfb, ttft: t.ttft, e2e: t.e2e ?? performance.now() - t.start, chunks: t.chunks,
+    simulated: out.headers[SIM_HEADER] !== undefined,
   };
+  if (!out.ok) {
+    o.code = out.aborted ? 'aborted' : out.failure ? failureCode(out.failure) : 'unknown';
+    return o;
+  }
+  const state = out.state!;
+  const usage = normalizeUsage(state.usage);
+  if (usage) {
+    o.outputTokens = usage.completionTokens;
+    return o;
+  }
+  o.tokensEstimated = true;
+  return estimate(state.content + state.reasoning).then((n) => ({ ...o, outputTokens: n }));
+}
+
+export function clientSender(client: RelayClient, stream: boolean): Send {
+  return (req, signal) => client.attempt(req, { stream, signal, recordChunks: stream }).then(outcomeOf);
 }
 
 /**

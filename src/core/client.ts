@@ -58,6 +58,14 @@ export interface ChatCallOptions {
   onAttempt?: (out: AttemptOutcome, endpoint: string) => void;
 }
 
+/** The body actually sent: model renamed for the endpoint, stream options added (or dropped). */
+export function wireBody(req: ChatRequest, stream: boolean, includeUsage: boolean, models?: Record<string, string>): ChatRequest {
+  const body: ChatRequest = { ...req, model: models?.[req.model] ?? req.model, stream };
+  if (stream && includeUsage && body.stream_options === undefined) body.stream_options = { include_usage: true };
+  if (!stream) delete body.stream_options;
+  return body;
+}
+
 export class RelayClient {
   readonly endpoint: Endpoint;
   private readonly pools: Pools;
@@ -106,11 +114,7 @@ export class RelayClient {
 
   /** The body actually sent: model renamed for this endpoint, stream options added. */
   wireBody(req: ChatRequest, stream: boolean): ChatRequest {
-    const model = this.endpoint.models?.[req.model] ?? req.model;
-    const body: ChatRequest = { ...req, model, stream };
-    if (stream && this.includeUsage && body.stream_options === undefined) body.stream_options = { include_usage: true };
-    if (!stream) delete body.stream_options;
-    return body;
+    return wireBody(req, stream, this.includeUsage, this.endpoint.models);
   }
 
   /** wireBody as JSON text; a request with nothing to rename or replace is not copied first. */
