@@ -18,8 +18,8 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 
 const isSpace = (c: number) => c === 32 || c === 9;
-/** Headers that name one thing: sent twice, the first counts (a request id of "a, b" names nothing). */
-const FIRST_ONLY = new Set(['x-request-id', 'request-id', 'content-type']);
+/** Headers that name one thing: sent twice, the first counts (a request id of "a, b" names nothing, a wait of "2, 2" none). */
+const FIRST_ONLY = new Set(['x-request-id', 'request-id', 'content-type', 'retry-after', 'retry-after-ms', 'x-ms-retry-after-ms']);
 
 export class ResponseParser {
   private state: State = 'head';

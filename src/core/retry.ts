@@ -195,8 +195,7 @@ export function serverWaitMs(headers: Record<string, string>, now: number = Date
   if (ms !== undefined) return Math.ceil(ms);
   const ra = get('retry-after');
   if (ra === undefined) return undefined;
-  // A header sent twice arrives joined ("2, 2"): the first value counts. (A date has its own comma.)
-  const seconds = nonNegative(ra) ?? (ra.includes(',') ? nonNegative(ra.slice(0, ra.indexOf(','))) : undefined);
+  const seconds = nonNegative(ra);
   if (seconds !== undefined) return Math.ceil(seconds * 1000);
   const at = Date.parse(ra.trim());
   if (!Number.isFinite(at)) return undefined;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpParseError, ResponseParser } from '../../src/core/http1-parser.js';
 import { Pools, type ExchangeEvents } from '../../src/core/http1-pool.js';
 import { rawSender } from '../../src/bench/raw-send.js';
+import { serverWaitMs } from '../../src/core/retry.js';
 
 // The bench's HTTP/1.1 driver: the parser on byte streams cut everywhere, and the pool and the
 // sender against real node:http servers on loopback.
@@ -89,6 +90,13 @@ describe('ResponseParser', () => {
   it('a request id or content type sent twice keeps the first; other repeated headers are joined', () => {
     const r = parse('HTTP/1.1 200 OK\r\nx-request-id: a\r\nX-Request-Id: b\r\ncontent-type: application/json\r\ncontent-type: text/plain\r\nvia: 1\r\nvia: 2\r\ncontent-length: 0\r\n\r\n');
     expect([r.headers['x-request-id'], r.headers['content-type'], r.headers.via]).toEqual(['a', 'application/json', '1, 2']);
+  });
+
+  it('a Retry-After sent twice waits what the first says (not "2, 2", which is no wait at all)', () => {
+    for (const [a, b, ms] of [['2', '2', 2000], ['3', '7', 3000], ['Sun, 01 Jun 2031 12:00:05 GMT', '9', 5000]] as const) {
+      const r = parse(`HTTP/1.1 429 Too Many Requests\r\ndate: Sun, 01 Jun 2031 12:00:00 GMT\r\nretry-after: ${a}\r\nRetry-After: ${b}\r\ncontent-length: 0\r\n\r\n`);
+      expect(serverWaitMs(r.headers)).toBe(ms);
+    }
   });
 
   it('accepts a content-length sent twice with the same value', () => {
