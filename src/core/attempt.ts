@@ -97,7 +97,7 @@ class Attempt implements ExchangeEvents, Watched {
     this.connectMs = input.connectTimeoutMs;
     this.out = { ok: false, status: 0, headers: {}, deliveredToUser: false, aborted: false, timings: { start: this.start } };
     if (input.signal?.aborted) {
-      this.fail(ABORTED);
+      this.aborted();
       return;
     }
     this.exchange = input.pool.send(input.request, this);
@@ -230,7 +230,7 @@ class Attempt implements ExchangeEvents, Watched {
     const out = this.out;
     if (this.reader) out.state = this.reader.state; // keep what arrived before the failure
     if (code === TIMEOUT) out.failure = { kind: 'timeout', phase: this.expired === 'idle' ? 'idle' : out.status ? 'total' : 'headers' };
-    else if (code === ABORTED) this.fail(ABORTED);
+    else if (code === ABORTED) this.aborted();
     else if (code === CALLBACK) {
       out.cause = this.thrown;
       out.failure = { kind: 'disconnect', code: (this.thrown as NodeJS.ErrnoException)?.code ?? 'ERROR' };
@@ -244,10 +244,10 @@ class Attempt implements ExchangeEvents, Watched {
     this.settle();
   }
 
-  private fail(code: typeof ABORTED): void {
-    if (this.settled) return;
+  /** The caller's signal ended it (Ctrl-C), before or after it was sent. */
+  private aborted(): void {
     this.out.aborted = true;
-    this.out.failure = { kind: 'disconnect', code: code === ABORTED ? 'ABORTED' : code };
+    this.out.failure = { kind: 'disconnect', code: 'ABORTED' };
     this.settle();
   }
 

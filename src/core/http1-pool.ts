@@ -49,8 +49,6 @@ interface Conn {
   idleUntil: number;
   /** The server closed its side (FIN): no further request may go on this connection. */
   ended: boolean;
-  /** A request has gone out on it before (so a new one reuses it). */
-  used: boolean;
 }
 
 class Running implements Exchange, ResponseEvents {
@@ -225,11 +223,12 @@ export class Pool {
         this.queue.shift();
         continue;
       }
-      const conn = this.takeIdle() ?? (this.queue.length > this.settling ? this.open() : undefined);
+      const idle = this.takeIdle();
+      const conn = idle ?? (this.queue.length > this.settling ? this.open() : undefined);
       if (!conn) return;
       this.queue.shift();
       q.done = true;
-      q.run = this.start(conn, q.bytes, q.events, q.noBody, conn.used);
+      q.run = this.start(conn, q.bytes, q.events, q.noBody, idle !== undefined);
     }
   }
 
@@ -245,7 +244,6 @@ export class Pool {
 
   private start(conn: Conn, bytes: Buffer | string, events: ExchangeEvents, noBody: boolean, reused: boolean): Running {
     if (reused) conn.socket.ref();
-    conn.used = true;
     const run = new Running(this, conn, events, noBody, reused);
     conn.current = run;
     events.onSent?.();
@@ -259,7 +257,7 @@ export class Pool {
       ? tlsConnect({ host: this.host, port: this.port, ALPNProtocols: ['http/1.1'], ...(isIP(this.host) ? {} : { servername: this.host }) })
       : tcpConnect({ host: this.host, port: this.port });
     socket.setNoDelay(true);
-    const conn: Conn = { socket, idleUntil: 0, ended: false, used: false };
+    const conn: Conn = { socket, idleUntil: 0, ended: false };
     this.all.add(conn);
     let failure: string | undefined;
     socket.once(this.secure ? 'secureConnect' : 'connect', () => conn.current?.connected());
