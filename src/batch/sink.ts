@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { EXIT, RelayError } from '../core/errors.js';
+import { writeFailed, type RelayError } from '../core/errors.js';
 
 // Where result lines go. A file is opened for appending and lines are handed to the kernel as they
 // complete (see FileSink.write): a kill -9 afterwards cannot lose them, and at worst tears the line
@@ -47,10 +47,8 @@ export class FileSink implements LineSink {
     try {
       writeSync(this.fd, text);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : (e as Error).message;
       // Lines written before this one are intact; resume runs the rest once there is room.
-      this.failed = new RelayError(`cannot write ${this.path}: ${why} (${code}); make room, then run the same command with --resume`, { code: 'output', exitCode: EXIT.internal, cause: e });
+      this.failed = writeFailed(this.path, e, '; make room, then run the same command with --resume');
     }
   }
 

@@ -76,3 +76,10 @@ export function interrupted(message = 'interrupted'): RelayError {
 export function isRelayError(e: unknown): e is RelayError {
   return e instanceof RelayError;
 }
+
+/** A file relay writes could not be written (disk full, quota): one line naming it and the cause. */
+export function writeFailed(path: string, e: unknown, advice = ''): RelayError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+  const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : (e as Error).message;
+  return new RelayError(`cannot write ${path}: ${why} (${code})${advice}`, { code: 'output', exitCode: EXIT.internal, cause: e });
+}

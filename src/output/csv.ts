@@ -1,4 +1,4 @@
-import { EXIT, RelayError } from '../core/errors.js';
+import { writeFailed } from '../core/errors.js';
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 
@@ -52,9 +52,7 @@ export class CsvFile {
     try {
       writeSync(this.fd, text);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : (e as Error).message;
-      throw new RelayError(`cannot write ${this.path}: ${why} (${code})`, { code: 'output', exitCode: EXIT.internal, cause: e });
+      throw writeFailed(this.path, e);
     }
   }
 
