@@ -69,6 +69,11 @@ export function isCertificateCode(code: string): boolean {
   return code.includes('CERT') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
 }
 
+/** TLS failures the same endpoint gives on every try: its certificate, or TLS spoken to a plain-HTTP port. */
+export function refusesAgain(code: string): boolean {
+  return isCertificateCode(code) || code === 'EPROTO';
+}
+
 const TIMEOUT_TEXT = { headers: 'no response headers in time', idle: 'stream went idle', total: 'request timed out' };
 
 function describe(f: Failure): string {
@@ -146,9 +151,8 @@ export function decideRetry(
   const what = describe(f);
   if (ctx.deliveredToUser) return { retry: false, reason: `${what}; not retried: part of the reply was already shown` };
   if (!retryable(f, policy)) return { retry: false, reason: what };
-  // Still retryable() (a router fails over to another endpoint), but this endpoint would refuse
-  // again: a certificate it does not accept, or TLS spoken to a plain-HTTP port (EPROTO).
-  if (f.kind === 'connect' && (isCertificateCode(f.code) || f.code === 'EPROTO')) return { retry: false, reason: what };
+  // Still retryable() (a router fails over to another endpoint), but this endpoint would refuse again.
+  if (f.kind === 'connect' && refusesAgain(f.code)) return { retry: false, reason: what };
   if (ctx.retriesDone >= policy.retries) {
     const n = policy.retries;
     return { retry: false, reason: n === 0 ? what : `${what}; gave up after ${n} ${n === 1 ? 'retry' : 'retries'}` };
