@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { isIP, connect as tcpConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { HttpParseError, ResponseParser, type ResponseEvents } from './http1-parser.js';
 
 // Keep-alive HTTP/1.1 connections: the transport of the core client (chat, batch, routes) and of
@@ -254,7 +254,7 @@ export class Pool {
 
   private open(): Conn {
     const socket = this.secure
-      ? tlsConnect({ host: this.host, port: this.port, ALPNProtocols: ['http/1.1'], ...(isIP(this.host) ? {} : { servername: this.host }) })
+      ? loadTls().connect({ host: this.host, port: this.port, ALPNProtocols: ['http/1.1'], ...(isIP(this.host) ? {} : { servername: this.host }) })
       : tcpConnect({ host: this.host, port: this.port });
     socket.setNoDelay(true);
     const conn: Conn = { socket, idleUntil: 0, ended: false };
@@ -283,6 +283,12 @@ export class Pool {
     this.all.delete(conn);
     conn.socket.destroy();
   }
+}
+
+// node:tls costs every start-up a few milliseconds; only an https endpoint needs it.
+let tls: typeof import('node:tls') | undefined;
+function loadTls(): typeof import('node:tls') {
+  return (tls ??= createRequire(import.meta.url)('node:tls') as typeof import('node:tls'));
 }
 
 /** CR and LF only: what some servers send after a response, which RFC 9112 lets a client ignore. */
