@@ -6,7 +6,7 @@ import { TokenBucket } from './token-bucket.js';
 // - a request whose reservation exceeds a whole minute of --tpm runs alone: it waits until nothing
 //   else holds tokens and the bucket is full, then its debt holds everyone else back;
 // - the server is listened to: x-ratelimit-remaining-* at 0 pauses admissions until the matching
-//   reset, and every 429 lowers the pace by `paceDown` (multiplicative), every success raises it by
+//   reset (and what remains of the request window, less requests in flight, is a budget), and every 429 lowers the pace by `paceDown` (multiplicative), every success raises it by
 //   `paceUp` (additive), within [minPace, 1]. With a 429 share s the pace settles near
 //   paceUp(1-s)/(s x paceDown): random 10% 429s keep ~90% of the pace, a real overshoot drives it
 //   down to the floor quickly. The pace scales both bucket refills and the concurrency (see runner).
@@ -37,6 +37,11 @@ export class RateLimiter {
   private pauseUntil = 0;
   private pauseWhy: 'requests' | 'tokens' = 'requests';
   private inFlightTokens = 0;
+  /** Admitted and not yet settled. */
+  private outstanding = 0;
+  /** Requests the server said it would still take before `budgetUntil`, less those sent since. */
+  private budget: number | undefined;
+  private budgetUntil = 0;
   private paceValue = 1;
   private readonly minPace: number;
   private readonly paceDown: number;
@@ -62,6 +67,10 @@ export class RateLimiter {
   /** Admit one request reserving `tokens` now, or say how long to wait and why. */
   tryAdmit(tokens: number, now: number): Admission {
     if (now < this.pauseUntil) return { admitted: false, waitMs: this.pauseUntil - now, reason: 'server' };
+    if (this.budget !== undefined) {
+      if (now >= this.budgetUntil) this.budget = undefined;
+      else if (this.budget <= 0) return { admitted: false, waitMs: this.budgetUntil - now, reason: 'server' };
+    }
     const cost = this.tokens ? Math.max(0, tokens) : 0;
     const rWait = this.requests ? this.requests.waitMs(1, now) : 0;
     if (rWait > 0) return { admitted: false, waitMs: rWait, reason: 'requests' };
@@ -75,6 +84,8 @@ export class RateLimiter {
     this.requests?.take(1, now);
     this.tokens?.take(cost, now);
     if (cost > 0) this.inFlightTokens++;
+    this.outstanding++;
+    if (this.budget !== undefined) this.budget--;
     return { admitted: true, ticket: { tokens: cost, settled: false } };
   }
 
@@ -87,14 +98,25 @@ export class RateLimiter {
     if (ticket.settled) return;
     ticket.settled = true;
     if (ticket.tokens > 0) this.inFlightTokens--;
+    this.outstanding--;
     if (this.tokens && usedTokens !== undefined && Number.isFinite(usedTokens)) {
       this.tokens.adjust(ticket.tokens - Math.max(0, usedTokens), now);
     }
   }
 
-  /** Rate-limit headers of any response: a window at 0 pauses admissions until it resets. */
+  /**
+   * Rate-limit headers of any response (observed before its own ticket settles): a window at 0
+   * pauses admissions until it resets; otherwise what remains of the request window, less the
+   * other requests still in flight (the server may not have counted them yet), is all that is
+   * sent before the reset. With several requests in flight, stopping only at 0 sent each of them
+   * into a 429.
+   */
   observe(rl: RateLimitSnapshot | undefined, now: number): void {
     if (!rl) return;
+    if (rl.remainingRequests !== undefined && rl.resetRequestsMs !== undefined && rl.resetRequestsMs > 0) {
+      this.budget = rl.remainingRequests - Math.max(0, this.outstanding - 1);
+      this.budgetUntil = now + rl.resetRequestsMs;
+    }
     if (rl.remainingRequests === 0 && rl.resetRequestsMs !== undefined && rl.resetRequestsMs > 0) this.pause(now + rl.resetRequestsMs, 'requests');
     if (rl.remainingTokens === 0 && rl.resetTokensMs !== undefined && rl.resetTokensMs > 0) this.pause(now + rl.resetTokensMs, 'tokens');
   }

@@ -146,6 +146,24 @@ describe('RateLimiter listens to the server', () => {
     expect(l.tryAdmit(0, 100 + pause).admitted).toBe(true);
   });
 
+  it('what remains of the request window, less the requests still in flight, is all that is sent before the reset', () => {
+    const l = new RateLimiter({}, 0);
+    const tickets = Array.from({ length: 4 }, () => (l.tryAdmit(0, 0) as { ticket: Ticket }).ticket);
+    // The first reply says 3 remain; the 3 others in flight may not have been counted yet: none left.
+    l.observe({ source: 'openai', remainingRequests: 3, resetRequestsMs: 1_000 }, 10);
+    l.settle(tickets[0]!, 0, 10);
+    expect(l.tryAdmit(0, 20)).toMatchObject({ admitted: false, reason: 'server', waitMs: 990 });
+    // After the reset, and with nothing else in flight, the remaining count is the budget.
+    for (const t of tickets.slice(1)) l.settle(t, 0, 1_010);
+    const last = (l.tryAdmit(0, 1_010) as { ticket: Ticket }).ticket;
+    expect(last).toBeDefined();
+    l.observe({ source: 'openai', remainingRequests: 2, resetRequestsMs: 500 }, 1_020);
+    l.settle(last, 0, 1_020);
+    expect(l.tryAdmit(0, 1_020).admitted).toBe(true);
+    expect(l.tryAdmit(0, 1_020).admitted).toBe(true);
+    expect(l.tryAdmit(0, 1_020)).toMatchObject({ admitted: false, reason: 'server' });
+  });
+
   it('a 429 lowers the pace, successes bring it back', () => {
     const l = new RateLimiter({ rpm: 600 }, 0);
     l.onRateLimited(0);
