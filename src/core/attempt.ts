@@ -176,7 +176,8 @@ class Attempt implements ExchangeEvents, Watched {
       }
     } else if (this.size < MAX_ERROR_BODY || (this.out.status >= 200 && this.out.status < 300)) {
       // Error bodies are kept to 1 MiB: enough for any message, bounded against a hostile server.
-      this.parts!.push(chunk);
+      // A copy: the chunk is a view of the pool's read buffer, reused by the next read.
+      this.parts!.push(Buffer.from(chunk));
       this.size += chunk.length;
     }
   }

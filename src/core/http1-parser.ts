@@ -1,7 +1,8 @@
 // An incremental HTTP/1.1 response parser (RFC 9112), just what the bench's load driver needs:
 // status line, headers, and a body framed by Content-Length, chunked transfer coding, or the end
 // of the connection. 1xx interim responses are skipped. Body bytes are handed on as slices of the
-// socket's buffers, never copied.
+// buffer given to execute(), never copied, and are valid only during the call: the pool reads every
+// connection into one shared buffer. A partial head or chunk-size line is copied to be kept.
 
 export interface ResponseEvents {
   onHead(status: number, headers: Record<string, string>): void;
@@ -52,7 +53,7 @@ export class ResponseParser {
           const end = buf.indexOf(HEAD_END, i);
           if (end < 0) {
             if (buf.length - i > MAX_HEAD) throw new HttpParseError('response head larger than 64 KB');
-            this.pending = buf.subarray(i);
+            this.pending = Buffer.from(buf.subarray(i));
             return;
           }
           this.head(buf.toString('latin1', i, end));
@@ -77,7 +78,7 @@ export class ResponseParser {
           const end = buf.indexOf(CRLF, i);
           if (end < 0) {
             if (buf.length - i > 4096) throw new HttpParseError('chunk size line too long');
-            this.pending = buf.subarray(i);
+            this.pending = Buffer.from(buf.subarray(i));
             return;
           }
           const from = i;

@@ -86,6 +86,24 @@ describe('relay over its own HTTP/1.1 transport', () => {
     expect(s.requests[0]!.body).toMatchObject({ stream: false });
   });
 
+  it('a JSON reply that arrives in parts, cut inside a UTF-8 character: chat --no-stream prints it whole', async () => {
+    // relay reads every connection into one shared buffer; a body kept across reads must be a copy.
+    const text = 'Grüße aus Köln 🎉 und noch mehr Text, damit der Körper länger ist.';
+    const s = await serve((_req, res) => {
+      const json = Buffer.from(jsonReply(text));
+      const cut = json.indexOf(Buffer.from('🎉')) + 2;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': json.length });
+      res.write(json.subarray(0, 30));
+      // A slow server: the parts leave in separate packets and so arrive in separate reads.
+      setTimeout(() => res.write(json.subarray(30, cut)), 15);
+      setTimeout(() => res.end(json.subarray(cut)), 30);
+    });
+    const r = await chat(s, '--no-stream');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(text);
+  });
+
   it('a 400 whose JSON error body comes chunked, in pieces: the server\'s message on one line, API exit code, no retry', async () => {
     const message = 'max_tokens is too large: 99999999. This model supports at most 16384 completion tokens.';
     const s = await serve((_req, res) => {

@@ -43,6 +43,22 @@ describe('ResponseParser', () => {
     expect([r.body, r.ends, r.parser.keepAlive]).toEqual(['data: {"x":1}\n\ndata: [DONE]\n', 1, true]);
   });
 
+  // The pool reads every connection into one shared buffer: what a call is given is overwritten
+  // by the next read, so a partial head or chunk-size line must be copied to be kept.
+  it.each(everyCut(chunked))('keeps nothing of a reused read buffer: chunked response cut at %i', (cut) => {
+    const body: string[] = [];
+    let ends = 0;
+    const p = new ResponseParser({ onHead: () => {}, onBody: (c) => { body.push(c.toString('latin1')); }, onEnd: () => { ends++; } });
+    const bytes = Buffer.from(chunked, 'latin1');
+    const scratch = Buffer.alloc(bytes.length);
+    for (const [from, to] of [[0, cut], [cut, bytes.length]] as const) {
+      bytes.copy(scratch, 0, from, to);
+      p.execute(scratch.subarray(0, to - from));
+      scratch.fill(0x78); // the next read lands here
+    }
+    expect([body.join(''), ends]).toEqual(['data: {"x":1}\n\ndata: [DONE]\n', 1]);
+  });
+
   it('byte by byte', () => {
     expect(parse(chunked, Array.from({ length: chunked.length }, (_, i) => i)).body).toBe('data: {"x":1}\n\ndata: [DONE]\n');
   });
