@@ -1,3 +1,4 @@
+import './young-gen.js'; // first: see the file
 import { Command, CommanderError } from 'commander';
 import { EXIT, isRelayError } from './core/errors.js';
 import { redact } from './core/redact.js';
