@@ -67,6 +67,31 @@ describe('SSE decoder: shared cases at the event level', () => {
     expect(JSON.parse(events[0]!.data).choices[0].delta.content).toBe('Hello');
   });
 
+  it('UTF-8 cut anywhere, from a buffer the caller reuses, decodes as TextDecoder decodes the whole body', () => {
+    // 2-, 3- and 4-byte characters, an invalid lead byte, a stray continuation byte, and a
+    // character cut short by the end of the body (one U+FFFD, as UTF-8 decode gives).
+    const bytes = Buffer.concat([enc.encode('data: é日🐕x\n\ndata: a'), Buffer.from([0xff, 0x80]), enc.encode('b\n\ndata: ω'), Buffer.from([0xf0, 0x9f, 0x90])]);
+    const want = decode([bytes]).events.map((e) => e.data);
+    expect(want).toEqual(['é日🐕x', 'a\uFFFD\uFFFDb', 'ω\uFFFD']);
+    expect(want).toEqual(new TextDecoder().decode(bytes).split('\n\n').map((e) => e.slice('data: '.length)));
+    const scratch = Buffer.alloc(bytes.length);
+    const cuts = [...Array.from({ length: bytes.length - 1 }, (_, i) => [i + 1]), Array.from({ length: bytes.length }, (_, i) => i)];
+    for (const cut of cuts) {
+      const events: SseEvent[] = [];
+      const d = createSseDecoder((e) => events.push(e));
+      const ends = [...cut.filter((c) => c > 0), bytes.length];
+      let from = 0;
+      for (const to of ends) {
+        bytes.copy(scratch, 0, from, to);
+        d.push(scratch.subarray(0, to - from));
+        scratch.fill(0x21); // the next read lands here
+        from = to;
+      }
+      d.end();
+      expect(events.map((e) => e.data), `cut at ${cut.length > 1 ? 'every byte' : cut[0]}`).toEqual(want);
+    }
+  });
+
   it('R01: a UTF-8 character cut between pushes is decoded whole', () => {
     const bytes = sseFixture('R01-utf8-split-midchar.sse');
     for (const d of deliveries(bytes, listedSplits('R01-utf8-split-midchar.sse'))) {
