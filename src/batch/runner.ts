@@ -66,6 +66,7 @@ export class BatchRunner extends EventEmitter {
   /** Ctrl-C: lines that are only waiting are cancelled, and none sends another attempt. */
   private interrupting = false;
   private stoppedBy: BatchSummary['stoppedBy'] = null;
+  private authError: string | undefined;
   private wake?: () => void;
   /** A line's result could not be written (disk full, a closed pipe): the run ends with it. */
   private failure: unknown;
@@ -128,7 +129,7 @@ export class BatchRunner extends EventEmitter {
     this.stopController.abort(new Error('SIGINT'));
   }
 
-  /** --max-cost reached (or Ctrl-C): start no new line; lines already started go on. */
+  /** --max-cost reached, a 401, or Ctrl-C: start no new line; lines already started go on. */
   private stopScheduling(reason: BatchSummary['stoppedBy']): void {
     if (!this.stopping) this.stoppedBy = reason;
     this.stopping = true;
@@ -176,7 +177,7 @@ export class BatchRunner extends EventEmitter {
       this.queue.close();
       this.stats.finish();
     }
-    const summary = this.stats.summary(o.scan.lines - this.stats.skipped - this.stats.done, this.stoppedBy);
+    const summary = this.stats.summary(o.scan.lines - this.stats.skipped - this.stats.done, this.stoppedBy, this.authError);
     this.emit('done', summary);
     return summary;
   }
@@ -193,6 +194,15 @@ export class BatchRunner extends EventEmitter {
     if (!res.record) {
       await this.window?.skip(seq);
       return;
+    }
+    // A 401 is the key, not the line: every line after it would be refused the same way (and
+    // a whole file of them takes minutes of retries and quota checks). Lines already started
+    // finish; the rest are left for --resume once the key is fixed. A 403 can be one model's
+    // permission, so it stays that line's failure.
+    const err = res.record.error;
+    if (!res.ok && err?.code === 'auth' && res.record.response?.status_code === 401 && !this.stopping) {
+      this.authError = err.message;
+      this.stopScheduling('auth');
     }
     if (this.window) await this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost, raw: res.rawBody });
     else await this.write(res.record, res.ok, res.cost, res.rawBody);

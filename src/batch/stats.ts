@@ -20,7 +20,10 @@ export interface BatchSummary {
   wallMs: number;
   achieved: { requestsPerMin: number; tokensPerMin: number };
   interrupted: boolean;
-  stoppedBy: 'interrupt' | 'max-cost' | null;
+  /** 'auth': a line was refused with 401, so every other line would be too (the key is wrong). */
+  stoppedBy: 'interrupt' | 'max-cost' | 'auth' | null;
+  /** With stoppedBy 'auth': that line's error message (it names the endpoint and the key's variable, never the key). */
+  authError?: string;
   /** Lines answered per endpoint, and failovers away from each (several only with a route). */
   endpoints: Record<string, { lines: number; failoversFrom: number; breakerOpenings?: number }>;
 }
@@ -90,7 +93,7 @@ export class BatchStats {
     return (this.ended ?? performance.now()) - this.started;
   }
 
-  summary(notRun: number, stoppedBy: BatchSummary['stoppedBy']): BatchSummary {
+  summary(notRun: number, stoppedBy: BatchSummary['stoppedBy'], authError?: string): BatchSummary {
     const wall = this.elapsedMs();
     const perMin = (n: number) => (wall > 0 ? Math.round((n / wall) * 60_000 * 10) / 10 : 0);
     const at = (p: number) => { const v = this.latency.percentile(p); return v === null ? null : Math.round(v * 10) / 10; };
@@ -109,6 +112,7 @@ export class BatchStats {
       achieved: { requestsPerMin: perMin(this.requests), tokensPerMin: perMin(this.tokens.prompt + this.tokens.completion) },
       interrupted: stoppedBy === 'interrupt',
       stoppedBy,
+      ...(stoppedBy === 'auth' ? { authError } : {}),
       endpoints: Object.fromEntries([...this.byEndpoint].map(([k, v]) => [k, { ...v }])),
     };
   }

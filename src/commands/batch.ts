@@ -168,6 +168,7 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
   const resumeHint = opts.output
     ? `resume with: ${resumeCommand(process.argv.slice(2))}`
     : 'results went to stdout, so nothing records what is done: rerun with -o FILE to be able to resume';
+  const fixThen = (fix: string) => (opts.output ? `${fix}, then ${resumeHint}` : `${fix} and run it again (results went to stdout, so nothing records what is done)`);
   if (summary.stoppedBy === 'interrupt') {
     const retrying = waitingAtStop ? ` (${waitingAtStop} ${waitingAtStop === 1 ? 'was' : 'were'} waiting to retry or for the rate limit)` : '';
     throw new RelayError(`interrupted: ${plural(l.ok + l.failed, 'line')} written this run, ${l.notRun} not run${retrying}; ${resumeHint}${opts.input === '-' ? ' (pipe the same input again)' : ''}`,
@@ -177,6 +178,10 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
     throw new RelayError(`spend reached --max-cost ${s.maxCostText} (spent $${summary.cost}); ${plural(l.notRun, 'line')} not run; ${resumeHint} and a higher --max-cost`,
       { code: 'max_cost', exitCode: EXIT.threshold });
   }
+  if (summary.stoppedBy === 'auth') {
+    throw new RelayError(`${summary.authError ?? 'the endpoint refused the key (401)'}; ${l.notRun ? `stopped at the first 401 (${plural(l.notRun, 'line')} not run); ` : ''}${fixThen('fix the key')}`,
+      { code: 'auth', exitCode: EXIT.auth });
+  }
   if (l.notRun > 0) {
     // Every line gets a record unless the run was stopped; anything else (an input that changed
     // under the run) must not look like success.
@@ -184,6 +189,12 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
       { code: 'incomplete', exitCode: EXIT.internal });
   }
   const done = l.ok + l.failed;
+  // Nothing succeeded and every failure was a refusal (403s, say): an authentication problem,
+  // not an error rate.
+  if (done > 0 && l.ok === 0 && summary.failedByCode.auth === l.failed) {
+    throw new RelayError(`all ${plural(l.failed, 'line')} were refused (401/403, see the error of each line); ${fixThen('check the key and the endpoint\'s permissions')}`,
+      { code: 'auth', exitCode: EXIT.auth });
+  }
   if (done > 0 && l.failed / done > s.maxErrorRate) {
     const pct = ((l.failed / done) * 100).toFixed(2).replace(/\.?0+$/, '');
     const where = opts.errors ? ` (listed in ${opts.errors})` : '';

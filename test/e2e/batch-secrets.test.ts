@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnSim, type SpawnedSim } from '../helpers/sim.js';
 import { runRelay } from '../helpers/relay.js';
 import { prompts, readOut, tempDir, writeJsonl } from '../helpers/batch.js';
+import { EXIT } from '../../src/core/errors.js';
 
 // The API key must appear in no output line, report, summary, cache file or message, --debug
 // included, even when a server echoes it back in an error body.
@@ -75,7 +76,7 @@ it('a refused key fails the lines with a message naming the variable, never the 
   const input = writeJsonl(join(dir, 'in.jsonl'), prompts(3));
   const r = await runRelay(['batch', input, '-o', join(dir, 'out.jsonl'), '--base-url', echoUrl, '-m', 'gpt-4.1-mini', '--debug'],
     { env: { RELAY_API_KEY: KEY } });
-  expect(r.code).toBe(7);
+  expect(r.code).toBe(EXIT.auth);
   const lines = readOut(join(dir, 'out.jsonl'));
   expect(lines.map((l) => l.error!.code)).toEqual(['auth', 'auth', 'auth']);
   expect(lines[0]!.error!.message).toMatch(/401 from .*: the key in RELAY_API_KEY was refused/);
@@ -96,4 +97,58 @@ it('a key echoed in a 400 message or inside a reply is masked in the output, the
   expect(csv).toMatch(/Bad request: you sent Bearer sk-…z789/); // the 400's message, masked
   for (const f of everyFile(dir)) expect(readFileSync(f, 'utf8'), f).not.toContain(KEY);
   expect(r.stdout + r.stderr).not.toContain(KEY);
+});
+
+it('a wrong key stops the batch at the first 401 (exit 4, the rest left for --resume); with the right key, resume completes every id once', async () => {
+  const right = 'sk-right-key-000111222';
+  const keyed = await spawnSim(['--api-key', right]);
+  try {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, 'in.jsonl'), prompts(200));
+    const out = join(dir, 'out.jsonl');
+    const args = ['batch', input, '-o', out, '--base-url', keyed.url, '-m', 'gpt-4.1-mini', '-c', '2', '-q'];
+    const r = await runRelay(args, { env: { RELAY_API_KEY: KEY } });
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(EXIT.auth);
+    const err = r.stderr.trim().split('\n');
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^relay: 401 from .*the key in RELAY_API_KEY was refused.*stopped at the first 401 \(\d+ lines not run\); fix the key, then resume with: relay batch .* --resume$/);
+    const refused = readOut(out);
+    // Only the lines already started when the first 401 came back were sent (-c 2).
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThanOrEqual(2);
+    expect(refused.every((l) => l.error?.code === 'auth')).toBe(true);
+    expect(r.stderr).not.toContain(KEY);
+
+    const again = await runRelay([...args, '--resume'], { env: { RELAY_API_KEY: right } });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    const ids = readOut(out).map((l) => l.custom_id);
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+  } finally {
+    await keyed.stop();
+  }
+});
+
+it('every line refused with 403 (no access to the model): each line records it, and the exit is 4, not an error rate', async () => {
+  const forbid = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Project does not have access to model gpt-4.1-mini', type: 'invalid_request_error', code: 'model_not_found' } }));
+    });
+  });
+  await new Promise<void>((r) => forbid.listen(0, '127.0.0.1', r));
+  try {
+    const dir = tempDir();
+    const r = await runRelay(['batch', writeJsonl(join(dir, 'in.jsonl'), prompts(5)), '-o', join(dir, 'out.jsonl'), '-c', '1', '-q',
+      '--base-url', `http://127.0.0.1:${(forbid.address() as { port: number }).port}/v1`, '-m', 'gpt-4.1-mini'], { env: { RELAY_API_KEY: KEY } });
+    expect(r.code).toBe(EXIT.auth);
+    expect(r.stderr.trim()).toMatch(/^relay: all 5 lines were refused \(401\/403/);
+    const lines = readOut(join(dir, 'out.jsonl'));
+    expect(lines.map((l) => l.response?.status_code)).toEqual([403, 403, 403, 403, 403]); // a 403 does not stop the run
+  } finally {
+    await new Promise((r) => forbid.close(r));
+  }
 });
