@@ -8,8 +8,8 @@ import type { Style } from '../../src/output/style.js';
 // The exit code of a finished batch run: only a run where every line got a record may exit 0.
 
 const settings: BatchSettings = { concurrency: 4, maxErrorRate: 0, graceMs: 10_000 };
-const summary = (lines: Partial<BatchSummary['lines']>, stoppedBy?: BatchSummary['stoppedBy']) =>
-  ({ lines: { total: 0, ok: 0, failed: 0, skipped: 0, notRun: 0, cached: 0, deduplicated: 0, ...lines }, stoppedBy, cost: 0 }) as unknown as BatchSummary;
+const summary = (lines: Partial<BatchSummary['lines']>, stoppedBy?: BatchSummary['stoppedBy'], failedByCode: Record<string, number> = {}) =>
+  ({ lines: { total: 0, ok: 0, failed: 0, skipped: 0, notRun: 0, cached: 0, deduplicated: 0, ...lines }, failedByCode, stoppedBy, cost: 0 }) as unknown as BatchSummary;
 const fails = (f: () => unknown) => {
   try {
     f();
@@ -28,6 +28,18 @@ describe('batch verdict', () => {
     const e = fails(() => verdict(summary({ total: 8, ok: 2, notRun: 6 }), settings, { input: 'in.jsonl', output: 'out.jsonl' }, 0));
     expect(e.exitCode).toBe(1);
     expect(e.message).toMatch(/^6 of 8 lines were not run .*resume with: relay /);
+  });
+
+  it('stopped at a 401: exit 4 naming the lines not run and the resume command; only refusals and no success: exit 4', () => {
+    const e = fails(() => verdict({ ...summary({ total: 9, failed: 2, notRun: 7 }, 'auth', { auth: 2 }), authError: '401 from default (http://h/v1/chat/completions): the key in RELAY_API_KEY was refused' },
+      settings, { input: 'in.jsonl', output: 'out.jsonl' }, 0));
+    expect(e.exitCode).toBe(4);
+    expect(e.message).toMatch(/^401 from default .*refused; stopped at the first 401 \(7 lines not run\); fix the key, then resume with: relay /);
+    const all = fails(() => verdict(summary({ total: 3, failed: 3 }, null, { auth: 3 }), settings, { input: 'in.jsonl' }, 0));
+    expect(all.exitCode).toBe(4);
+    // One success among the refusals: an error rate, not an authentication failure.
+    const some = fails(() => verdict(summary({ total: 3, ok: 1, failed: 2 }, null, { auth: 2 }), settings, { input: 'in.jsonl' }, 0));
+    expect(some.exitCode).toBe(7);
   });
 
   it('counts agree with their nouns: 1 line, 1 was waiting', () => {
