@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startServer } from './server.js';
+import { stealMeter } from './steal.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const BIN = join(ROOT, 'bin/relay.js');
@@ -84,13 +85,14 @@ async function throughput(dir) {
     // round made autocannon's figure (and so the ratio) depend on the order of the runs.
     await cannon(sim.url, 3, c);
     const seconds = Number(process.env.BENCH_CANNON_SECONDS ?? 5);
+    const steal = stealMeter();
     const a1 = await cannon(sim.url, seconds, c);
     const r = await relayBatch(dir, [input, '-o', join(dir, 'throughput.out'), '--base-url', sim.url, '-m', MODEL, '-c', String(c), '--overwrite']);
     const a2 = await cannon(sim.url, seconds, c);
     const base = Math.max(a1.rps, a2.rps); // the better of autocannon's runs: the ratio errs against relay
     const e2e = n / (r.wallMs / 1000);
     const steady = r.summary ? r.summary.lines.ok / (r.summary.wallMs / 1000) : NaN;
-    console.log(`throughput: ${fmt(n)} lines, concurrency ${c}, simulator with no delay`);
+    console.log(`throughput: ${fmt(n)} lines, concurrency ${c}, simulator with no delay${steal()}`);
     console.log(`  autocannon            ${fmt(base)} req/s (runs: ${fmt(a1.rps)}, ${fmt(a2.rps)})`);
     console.log(`  relay batch, process  ${fmt(e2e)} lines/s  ratio ${(e2e / base).toFixed(2)}x  (start to exit: both passes over the file, ${fmt(r.wallMs / 1000, 1)} s)`);
     console.log(`  relay batch, sending  ${fmt(steady)} lines/s  ratio ${(steady / base).toFixed(2)}x  (runner only)   floor 0.60x`);

@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
+import { stealMeter } from './steal.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const RELAY = join(ROOT, 'bin/relay.js');
@@ -113,6 +114,7 @@ async function accuracy() {
     console.log('rate/s  achieved/s   rate err   TTFT p50  vs plan  vs sim   TTFT p99  vs plan  vs sim    E2E p50  vs plan  vs sim    E2E p99  vs plan  vs sim  send lag p99  requests');
     for (const rate of [10, 100, 1000]) {
       await fetch(`${sim.origin}/__sim/stats/reset`, { method: 'POST' });
+      const steal = stealMeter();
       const { doc } = await bench(['--target', `a=${sim.url}`, '--rate', String(rate), '--duration', `${RUN_S}s`, '--seed', '1'], 0);
       const truth = (await (await fetch(`${sim.origin}/__sim/stats`)).json()).timing.default;
       const t = doc.targets[0];
@@ -121,7 +123,7 @@ async function accuracy() {
       const cell = (got, plan, late) => `${f(got).padStart(9)}  ${sign(got - plan).padStart(7)}  ${sign(got - plan - late).padStart(6)}`;
       console.log(`${String(rate).padStart(6)}  ${f(doc.load.achievedRate, 3).padStart(10)}  ${sign(err).padStart(8)}%  `
         + `${cell(m.ttft.p50, 100, truth.ttftLateMs.p50)}  ${cell(m.ttft.p99, 100, truth.ttftLateMs.p99)}  `
-        + `${cell(m.e2e.p50, 115, truth.e2eLateMs.p50)}  ${cell(m.e2e.p99, 115, truth.e2eLateMs.p99)}  ${f(m.sendLag.p99).padStart(12)}  ${t.requests} (+${t.warmup.requests} warm-up)${t.errors ? ` (${t.errors} errors)` : ''}`);
+        + `${cell(m.e2e.p50, 115, truth.e2eLateMs.p50)}  ${cell(m.e2e.p99, 115, truth.e2eLateMs.p99)}  ${f(m.sendLag.p99).padStart(12)}  ${t.requests} (+${t.warmup.requests} warm-up)${t.errors ? ` (${t.errors} errors)` : ''}${steal()}`);
     }
     // What a zero-delay reply costs on this machine (loopback, HTTP, the simulator's own work):
     // part of every bias above, and not something a client can measure away.
@@ -178,6 +180,7 @@ async function speed() {
       const rates = { relay: [], autocannon: [], wrk: [] };
       const cpu = { relay: [], autocannon: [] }; // µs of CPU per request, startup included: steadier than req/s on a shared machine
       let errors = 0;
+      const steal = stealMeter();
       for (let r = 0; r < rounds; r++) {
         const rb = await bench(['--target', `a=${endpoint}`, '--no-stream', '-c', '50', '--duration', `${SPEED_S}s`, '--warmup', '50', '--seed', '1'], 0);
         const relay = rb.doc.targets[0];
@@ -197,7 +200,7 @@ async function speed() {
       console.log(`${name}: relay bench ${f(rb, 0)} req/s (${errors} errors), autocannon ${f(ac, 0)} req/s, `
         + `wrk ${existsSync(WRK) ? `${f(wk, 0)} req/s` : 'skipped (no /usr/bin/wrk: apt-get install -y wrk)'}; runs: ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`);
       console.log(`  ratio relay/autocannon ${f(rb / ac)}x, relay/wrk ${existsSync(WRK) ? `${f(rb / wk)}x` : '-'}; `
-        + `CPU per request: relay bench ${f(median(cpu.relay), 1)} µs, autocannon ${f(median(cpu.autocannon), 1)} µs (efficiency ratio ${f(median(cpu.autocannon) / median(cpu.relay))}x)`);
+        + `CPU per request: relay bench ${f(median(cpu.relay), 1)} µs, autocannon ${f(median(cpu.autocannon), 1)} µs (efficiency ratio ${f(median(cpu.autocannon) / median(cpu.relay))}x)${steal()}`);
     }
   } finally {
     canned.stop();
