@@ -23,7 +23,7 @@ export function registerBatch(program: Command, act: Act): void {
     .option('--cache <dir>', 'keep successful replies on disk and reuse them (files 0600)')
     .option('--cache-ttl <duration>', 'cache entries older than this are ignored: 30m, 12h, 7d')
     .option('--max-cost <usd>', 'stop scheduling new lines once the spend reaches this (exit 7, resumable)')
-    .option('--max-error-rate <fraction>', 'exit 7 when the share of failed lines is above this (default 0)')
+    .option('--max-error-rate <share>', 'exit 7 when the share of failed lines is above this: 0.05 or 5% (default 0)')
     .option('--prices <file>', 'price overrides (JSON) for cost figures')
     .option('--dry-run', 'send nothing: validate every line, estimate tokens and cost per model; exits 2 when some lines are invalid')
     .option('--grace <seconds>', 'after Ctrl-C, how long in-flight requests may finish (default 10)')

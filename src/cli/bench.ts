@@ -50,7 +50,7 @@ export function registerBench(program: Command, act: Act): void {
     .option('--raw <file>', 'write one CSV row per request, as each ends')
     .option('--hdr-log <dir>', 'write HdrHistogram interval logs (1 s) per target and metric, for relay bench merge')
     .option('--html <file>', 'write a self-contained HTML report')
-    .option('--max-error-rate <percent>', 'exit 7 when a target fails more often than this')
+    .option('--max-error-rate <share>', 'exit 7 when a target fails more often than this: 0.05 or 5%')
     .addHelpText('after', HELP)
     .action(act(async (io: Io, opts: Record<string, unknown>) => {
       const { bench: run } = await import('../commands/bench.js');

@@ -3,6 +3,7 @@ import type { RequestFlags } from '../cli/request-flags.js';
 import { parseDecimal } from '../cost/rational.js';
 import { parseTtl } from '../batch/cache.js';
 import { toFemto } from '../batch/pricing.js';
+import { parseShare, SHARE_HELP } from './share-flag.js';
 
 // `relay batch` flags -> checked settings. Every problem is reported at once, one per line.
 
@@ -71,13 +72,19 @@ export function parseBatchOptions(o: BatchOptions): BatchSettings {
     }
     return n;
   };
+  const share = (raw: string | undefined): number => {
+    if (raw === undefined) return 0;
+    const v = parseShare(raw);
+    if (v === undefined) problems.push(`--max-error-rate takes ${SHARE_HELP}, got "${raw}"`);
+    return v ?? 0;
+  };
   const s: BatchSettings = {
     concurrency: int('-c/--concurrency', o.concurrency, 1) ?? DEFAULT_CONCURRENCY,
     rpm: int('--rpm', o.rpm, 1),
     tpm: int('--tpm', o.tpm, 1),
     temperature: num('--temperature', o.temperature, 0, 2),
     maxTokens: int('--max-tokens', o.maxTokens, 1),
-    maxErrorRate: num('--max-error-rate', o.maxErrorRate, 0, 1) ?? 0,
+    maxErrorRate: share(o.maxErrorRate),
     graceMs: (num('--grace', o.grace, 0, 3600) ?? DEFAULT_GRACE_S) * 1000,
   };
   if (o.maxCost !== undefined) {

@@ -21,6 +21,7 @@ import { openReport, progressStatus, reportRow, summaryText, writeSummaryJson } 
 import { dryRun } from './batch-dry-run.js';
 import { checkDistinctFiles, openInput } from './batch-input.js';
 import { setupRequests } from './request-setup.js';
+import { shareText } from './share-flag.js';
 
 export type { BatchOptions } from './batch-options.js';
 
@@ -198,7 +199,7 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
   if (done > 0 && l.failed / done > s.maxErrorRate) {
     const pct = ((l.failed / done) * 100).toFixed(2).replace(/\.?0+$/, '');
     const where = opts.errors ? ` (listed in ${opts.errors})` : '';
-    throw new RelayError(`${l.failed} of ${plural(done, 'line')} failed (${pct}%)${where}, above --max-error-rate ${s.maxErrorRate}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}` : resumeHint}`,
+    throw new RelayError(`${l.failed} of ${plural(done, 'line')} failed (${pct}%)${where}, above --max-error-rate ${shareText(s.maxErrorRate)}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}` : resumeHint}`,
       { code: 'max_error_rate', exitCode: EXIT.threshold });
   }
   return EXIT.ok;

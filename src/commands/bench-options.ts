@@ -1,6 +1,7 @@
 import { usageError } from '../core/errors.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import { randomSeed } from '../bench/random.js';
+import { parseShare, SHARE_HELP } from './share-flag.js';
 
 // `relay bench` flags -> checked numbers. Every problem names the flag and what it accepts.
 
@@ -78,9 +79,9 @@ export function benchSettings(f: BenchFlags): BenchSettings {
   const rate = positive('--rate', f.rate);
   const concurrency = int('-c/--concurrency', f.concurrency, 1);
   const seed = int('--seed', f.seed, 0);
-  const maxErrorRate = f.maxErrorRate === undefined ? undefined : Number(f.maxErrorRate.replace(/%$/, ''));
-  if (maxErrorRate !== undefined && !(maxErrorRate >= 0 && maxErrorRate <= 100)) {
-    throw usageError(`--max-error-rate takes a percentage from 0 to 100, got "${f.maxErrorRate}"`);
+  const maxErrorRate = f.maxErrorRate === undefined ? undefined : parseShare(f.maxErrorRate);
+  if (f.maxErrorRate !== undefined && maxErrorRate === undefined) {
+    throw usageError(`--max-error-rate takes ${SHARE_HELP}, got "${f.maxErrorRate}"`);
   }
   if (f.arrival === 'poisson' && rate === undefined) throw usageError('--arrival applies to the open loop: add --rate R (requests per second)');
   return {

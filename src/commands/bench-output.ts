@@ -8,6 +8,7 @@ import type { BenchReport } from '../bench/report.js';
 import type { RunData } from '../bench/run-data.js';
 import { comparisonTables, countsTable, loadLine, percentileTables } from '../bench/tables.js';
 import { terminalHistograms } from '../bench/termhist.js';
+import { shareText } from './share-flag.js';
 
 // Where a finished report goes: tables to stderr, --json to stdout, --csv / --html to files.
 
@@ -46,9 +47,9 @@ const NETWORK = /^(E[A-Z]+|CONNECT_TIMEOUT|UND_ERR_.*|timeout|reset|truncated|st
 /** After the report is out: a threshold the user set, or a run in which nothing succeeded. */
 export function finalCheck(report: BenchReport, maxErrorRate?: number): void {
   if (maxErrorRate !== undefined) {
-    const over = report.targets.filter((t) => t.errorRate * 100 > maxErrorRate);
+    const over = report.targets.filter((t) => t.errorRate > maxErrorRate);
     if (over.length) {
-      throw new RelayError(`error rate over --max-error-rate ${maxErrorRate}%: ${over.map((t) => `${t.name} ${(t.errorRate * 100).toFixed(1)}%`).join(', ')}`,
+      throw new RelayError(`error rate over --max-error-rate ${shareText(maxErrorRate)}: ${over.map((t) => `${t.name} ${(t.errorRate * 100).toFixed(1)}%`).join(', ')}`,
         { code: 'threshold', exitCode: EXIT.threshold });
     }
   }

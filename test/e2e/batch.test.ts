@@ -42,7 +42,7 @@ describe('relay batch: input files', () => {
       ['line-5', 'invalid_request', 5], ['line-6', 'invalid_request', 6], ['no-messages', 'invalid_request', 10],
     ]);
     expect(readOut(errs).map((l) => l.custom_id).sort()).toEqual(failed.map((f) => f[0]));
-    expect(r.stderr).toMatch(/relay: 6 of 10 lines failed \(60%\) \(listed in .*mixed\.err\), above --max-error-rate 0/);
+    expect(r.stderr).toMatch(/relay: 6 of 10 lines failed \(60%\) \(listed in .*mixed\.err\), above --max-error-rate 0%/);
     const ok = await relay([join(FIX, 'mixed.jsonl'), '-o', out, '--overwrite', '-m', 'gpt-4.1-mini', '--max-error-rate', '0.7']);
     expect(ok.code).toBe(0);
   });

@@ -108,6 +108,22 @@ describe('relay bench', () => {
     expect(r.stderr).toMatch(/flaky\*?\s+300\s+\d+\s+\d+ \((\d+\.\d)%\)/);
   });
 
+  it('--max-error-rate reads 0.02 and 2% alike (exit 7 over it, with the report still out), and refuses a bare 2', async () => {
+    const args = [t('flaky'), '-m', 'sim-1', '-n', '60', '-c', '4', '--warmup', '0', '--seed', '4', '--json'];
+    for (const share of ['0.02', '2%']) {
+      const r = await runRelay(['bench', ...args, '--max-error-rate', share]);
+      expect(r.code, share).toBe(7);
+      expect(JSON.parse(r.stdout).targets[0].errors).toBeGreaterThan(1); // the report is out before the verdict
+      expect(r.stderr.trim().split('\n').pop()).toMatch(/^relay: error rate over --max-error-rate 2%: flaky \d+\.\d%$/);
+    }
+    const loose = await runRelay(['bench', ...args, '--max-error-rate', '50%']);
+    expect(loose.code).toBe(0);
+    const bare = await runRelay(['bench', ...args, '--max-error-rate', '2']);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr.trim()).toBe('relay: --max-error-rate takes a fraction from 0 to 1 or a percentage (0.05 and 5% are the same), got "2"');
+  });
+
   it('merge: logs of two runs give the report of one run over all samples', async () => {
     const runOnce = (n: string, seed: string) => runRelay(['bench', t('sg-direct'), t('sg-relay'), '-m', 'sim-1', '-n', '30', '-c', '6', '--seed', seed,
       '--json', '--hdr-log', file(`logs/${n}`), '--raw', file(`merge-${n}.csv`)]);

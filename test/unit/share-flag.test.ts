@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseShare, shareText } from '../../src/commands/share-flag.js';
+
+// --max-error-rate reads the same in batch and bench: a fraction or a percentage.
+
+describe('--max-error-rate values', () => {
+  it.each([
+    ['0', 0], ['0.05', 0.05], ['1', 1], ['5%', 0.05], ['0.5%', 0.005], ['100%', 1], [' 12.5 % ', 0.125],
+  ])('"%s" is a share of %f', (text, share) => {
+    expect(parseShare(text)).toBeCloseTo(share, 12);
+  });
+
+  it.each(['5', '-0.1', '101%', '%', '', 'abc', '1e3', 'NaN'])('"%s" is refused (5 alone would be 500%%)', (text) => {
+    expect(parseShare(text)).toBeUndefined();
+  });
+
+  it('prints a share as a percentage', () => {
+    expect([shareText(0), shareText(0.05), shareText(0.125), shareText(1)]).toEqual(['0%', '5%', '12.5%', '100%']);
+  });
+});
