@@ -143,7 +143,9 @@ class Attempt implements ExchangeEvents, Watched {
       const onDelta = this.input.onDelta;
       this.reader = createStreamReader({
         onDelta: (d: StreamDelta) => {
-          const at = performance.now() - this.start;
+          // When the bytes were read (onBody), not after decoding and parsing what came before
+          // in the same read: every event of one read arrived by then.
+          const at = this.last - this.start;
           if (d.kind !== 'tool_call') {
             if (timings.ttft === undefined) timings.ttft = at;
             chunks?.push(at);
@@ -170,6 +172,7 @@ class Attempt implements ExchangeEvents, Watched {
         return;
       }
       if (reader.stopped) {
+        this.out.timings.e2e = this.last - this.start; // the read that held [DONE]
         this.finish(reader.end());
         this.timeoutMs = this.last - this.start + AFTER_DONE_MS;
         this.idleMs = 0;
