@@ -155,8 +155,10 @@ class Builder {
   }
 
   private applyMessageLike(d: Obj): void {
-    const parts: string[] = [];
-    const content = textOf(d.content, parts);
+    const c = d.content;
+    // Parts only when content is an array: a string (almost every delta) needs no list.
+    const parts: string[] | undefined = Array.isArray(c) ? [] : undefined;
+    const content = parts ? textOf(c, parts) : typeof c === 'string' ? c : '';
     if (content !== '') {
       this.state.content += content;
       if (this.onDelta) this.onDelta({ kind: 'content', text: content });
@@ -165,7 +167,7 @@ class Builder {
     // same text, so take one of them, never both.
     const rc = d.reasoning_content;
     let reasoning = typeof rc === 'string' && rc !== '' ? rc : typeof d.reasoning === 'string' ? d.reasoning : '';
-    if (parts.length > 0) reasoning += parts.join('');
+    if (parts && parts.length > 0) reasoning += parts.join('');
     if (reasoning !== '') {
       this.state.reasoning += reasoning;
       if (this.onDelta) this.onDelta({ kind: 'reasoning', text: reasoning });
