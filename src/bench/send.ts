@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AttemptOutcome } from '../core/attempt.js';
-import type { RelayClient } from '../core/client.js';
+import { SIM_MARKER, type RelayClient } from '../core/client.js';
 import { isRelayError } from '../core/errors.js';
 import type { Router } from '../core/router.js';
 import type { ChatRequest } from '../core/types.js';
@@ -12,7 +12,7 @@ import { failureCode } from './metrics.js';
 // stretch the latency); later a whole route (issue 6) behind the same signature.
 
 /** Response header by which `relay sim` marks its replies (config `simulated: true` also works). */
-export const SIM_HEADER = 'x-relay-sim';
+export const SIM_HEADER = SIM_MARKER;
 
 export interface Outcome {
   ok: boolean;

@@ -28,7 +28,8 @@ export async function routeStatus(opts: RequestFlags & { probes?: string; json?:
       const times = ok.map((r) => r.probeMs!).sort((a, b) => a - b);
       return {
         name: s.endpoints[i].name, url: s.endpoints[i].baseUrl.replace(/\/\/[^/@]*@/, '//'), via: s.endpoints[i].via ?? null, region: s.endpoints[i].region ?? null,
-        simulated: Boolean(s.endpoints[i].simulated),
+        // Marked in the config, or seen answering with relay sim's marker header.
+        simulated: Boolean(s.endpoints[i].simulated) || rs.some((r) => r.simulated),
         healthy: ok.length === rs.length, probes: rs.length, failures: rs.length - ok.length,
         latencyMs: times.length ? { min: round(times[0]), median: round(times[Math.floor(times.length / 2)]), max: round(times[times.length - 1]) } : null,
         breaker: last.state, models: last.models ?? null, error: rs.find((r) => r.error)?.error ?? null,

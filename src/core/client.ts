@@ -10,6 +10,9 @@ import { completeUsage } from './usage-estimate.js';
 import { normalizeUsage } from './usage.js';
 import type { ChatRequest, ChatResult, StreamDelta, Usage } from './types.js';
 
+/** Response header by which relay sim marks every reply (src/sim/wire.ts sends it). */
+export const SIM_MARKER = 'x-relay-sim';
+
 export interface Endpoint {
   name: string;
   baseUrl: string;
@@ -170,6 +173,9 @@ export class RelayClient {
   }
 
   /** GET /models: the ids the endpoint serves. */
+  /** The endpoint answered GET /models with relay sim's marker header: its figures are simulated. */
+  simulated = false;
+
   async models(signal?: AbortSignal): Promise<Array<{ id: string; owned_by?: string }>> {
     const url = this.url('/models');
     const out = await runAttempt({
@@ -177,6 +183,7 @@ export class RelayClient {
       stream: false, rawBody: true, signal, timeoutMs: this.timeoutMs, idleTimeoutMs: this.idleTimeoutMs, connectTimeoutMs: this.connectTimeoutMs,
     });
     if (out.aborted) throw interrupted('interrupted');
+    if (out.headers[SIM_MARKER] !== undefined) this.simulated = true;
     if (!out.ok) {
       const failure = out.failure!.kind === 'http' ? { ...out.failure!, headers: {} } : out.failure!;
       throw failureToError({ failure, url: String(url), endpoint: this.endpoint.name,
@@ -215,7 +222,7 @@ export class RelayClient {
       timings: out.timings,
       rateLimit: hasRateLimitHeaders(h) ? parseRateLimitHeaders(h) : undefined,
       warnings: !s.sawDone && sse ? ['stream ended without [DONE] (finish_reason was sent, so the reply is complete)'] : [],
-      simulated: h['x-relay-sim'] !== undefined,
+      simulated: h[SIM_MARKER] !== undefined,
       streamed: sse === true,
     };
   }

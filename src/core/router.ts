@@ -38,7 +38,11 @@ interface Member {
   lastUsed: number; models?: string[]; probeError?: string;
 }
 
-export interface ProbeResult extends EndpointHealth { probeMs?: number; models?: string[]; error?: string; exitCode?: number }
+export interface ProbeResult extends EndpointHealth {
+  probeMs?: number; models?: string[]; error?: string; exitCode?: number;
+  /** The reply carried relay sim's marker header. */
+  simulated?: boolean;
+}
 
 /** The endpoint's fault (fail over, count against its health) versus the caller's (400, 401, 404...). */
 export function isEndpointFault(f: Failure, policy: RetryPolicy): boolean {
@@ -163,7 +167,7 @@ export class Router {
       m.latencyMs = ewma(m.latencyMs, ms);
       if (m.breaker.state !== 'open') m.breaker.record(true);
       m.probeError = undefined;
-      return { ...this.health()[index], probeMs: ms, models: m.models };
+      return { ...this.health()[index], probeMs: ms, models: m.models, simulated: m.client.simulated };
     } catch (e) {
       const reason = (e as Error).message;
       m.breaker.record(false, reason);

@@ -157,8 +157,16 @@ describe('routes through the CLI', () => {
     expect(r.code).toBe(6);
     const doc = JSON.parse(r.stdout);
     expect(doc.endpoints[0]).toMatchObject({ name: 'good', healthy: true, breaker: 'closed', simulated: true });
+    expect(doc.endpoints[1].simulated).toBe(false); // down: nothing says it is simulated
     expect(doc.endpoints[0].models).toContain('sim-1');
     expect(doc.endpoints[1]).toMatchObject({ name: 'down1', healthy: false, failures: 2 });
     expect(doc.endpoints[1].error).toMatch(/cannot connect/);
+  });
+
+  it('route status labels an endpoint simulated when relay sim answers it, even if the config does not say so', async () => {
+    const r = await runRelay(['route', 'status', '--endpoint', 'prefixed', '--probes', '1'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^prefixed +healthy .*\(simulated\)$/m);
   });
 });
