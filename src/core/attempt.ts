@@ -228,7 +228,7 @@ class Attempt implements ExchangeEvents, Watched {
     this.finish(whole);
   }
 
-  onError(code: string): void {
+  onError(code: string, unheard = false): void {
     this.over();
     if (this.settled) return;
     const out = this.out;
@@ -243,7 +243,7 @@ class Attempt implements ExchangeEvents, Watched {
       out.cause = Object.assign(new Error(`socket: ${name}`), { code: name });
       // Nothing was sent while the connection was still opening (TLS handshakes included).
       const beforeSend = this.connecting || CONNECT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
-      out.failure = beforeSend ? { kind: 'connect', code: name } : { kind: 'disconnect', code: name, ...(out.status === 0 ? { silent: true } : {}) };
+      out.failure = beforeSend ? { kind: 'connect', code: name } : { kind: 'disconnect', code: name, ...(unheard ? { unheard: true } : {}) };
     }
     this.settle();
   }

@@ -90,15 +90,15 @@ export function failureToError(ctx: FailureContext): RelayError {
         return new RelayError(`${ctx.url} did not answer in HTTP/1.x${https}; the request may have reached it, so it was not retried${rid}`,
           { ...base, code: 'disconnect', exitCode: EXIT.network, retryable: false });
       }
-      // An HTTPS port hangs up on a plain-HTTP request without a word; say so, or the user hunts a network fault.
-      if (f.silent && ctx.url.startsWith('http:') && f.code === 'ECONNRESET' && !ctx.retriedUnknown) {
-        return new RelayError(`${ctx.url} closed the connection without answering (${f.code}); if it serves HTTPS on that port, use https:// in the base URL. The request may have reached it, so it was not retried (--retry-unknown retries such requests)${rid}`,
-          { ...base, code: 'disconnect', exitCode: EXIT.network, retryable: false });
-      }
+    {
+      // An HTTPS port hangs up on a plain-HTTP request without a word: a server that has never
+      // answered, closing a new connection, gets the hint, or the user hunts a network fault.
+      const https = f.unheard && ctx.url.startsWith('http:') ? `; ${ctx.url} has not answered at all: if it serves HTTPS on that port, use https:// in the base URL` : '';
       return new RelayError(ctx.retriedUnknown
-        ? `connection to ${ctx.endpoint} lost after the request was sent (${f.code})${tries}; each attempt may have been billed${rid}`
-        : `connection to ${ctx.endpoint} lost after the request was sent (${f.code}); the request may have been billed, so it was not retried (--retry-unknown retries such requests)${rid}`,
+        ? `connection to ${ctx.endpoint} lost after the request was sent (${f.code})${tries}; each attempt may have been billed${https}${rid}`
+        : `connection to ${ctx.endpoint} lost after the request was sent (${f.code}); the request may have been billed, so it was not retried (--retry-unknown retries such requests)${https}${rid}`,
         { ...base, code: 'disconnect', exitCode: EXIT.network, retryable: false });
+    }
     case 'timeout': {
       const msg = f.phase === 'idle'
         ? `stream idle for ${ctx.idleTimeoutMs / 1000} s (--idle-timeout) from ${ctx.endpoint}${tries}; partial output kept`

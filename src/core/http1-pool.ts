@@ -10,8 +10,12 @@ import { HttpParseError, ResponseParser, type ResponseEvents } from './http1-par
 // the process alive.
 
 export interface ExchangeEvents extends ResponseEvents {
-  /** The exchange failed: a socket error code, 'reset' (closed early), 'malformed_http' or the abort code. */
-  onError(code: string): void;
+  /**
+   * The exchange failed: a socket error code, 'reset' (closed early), 'malformed_http' or the abort code.
+   * `unheard`: the connection was new, nothing came back on it, and this server has never answered
+   * this pool at all (what a plain-HTTP request to an HTTPS port looks like).
+   */
+  onError(code: string, unheard?: boolean): void;
   /** The request is being written now (later than send() when it waited for a connection). */
   onSent?(): void;
 }
@@ -57,7 +61,7 @@ class Running implements Exchange, ResponseEvents {
   keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
   private opening: boolean;
 
-  constructor(readonly pool: Pool, readonly conn: Conn, readonly events: ExchangeEvents, noBody: boolean, reused: boolean) {
+  constructor(readonly pool: Pool, readonly conn: Conn, readonly events: ExchangeEvents, noBody: boolean, readonly reused: boolean) {
     // The exchange is the parser's listener itself: no closures per request on the hot path.
     this.parser = new ResponseParser(this, noBody);
     this.opening = !reused;
@@ -72,6 +76,7 @@ class Running implements Exchange, ResponseEvents {
   }
 
   onHead(status: number, headers: Record<string, string>): void {
+    this.pool.answered = true;
     this.keepAliveMs = keepAliveFor(headers['keep-alive']);
     this.events.onHead(status, headers);
   }
@@ -102,18 +107,18 @@ class Running implements Exchange, ResponseEvents {
     // Never sent again, even on a reused connection closed before any byte came back: the server
     // may have read it (a reset fault looks exactly like that). Idle connections are retired before
     // the server's keep-alive timeout instead, as undici does.
-    this.fail(code ?? 'reset');
+    this.fail(code ?? 'reset', !this.reused && this.parser.received === 0 && !this.pool.answered);
   }
 
   abort(code: string): void {
     if (!this.finished) this.fail(code);
   }
 
-  private fail(code: string): void {
+  private fail(code: string, unheard = false): void {
     this.finished = true;
     this.conn.current = undefined;
     this.conn.socket.destroy();
-    this.events.onError(code);
+    this.events.onError(code, unheard);
   }
 }
 
@@ -140,6 +145,8 @@ class Queued implements Exchange {
 }
 
 export class Pool {
+  /** A response head ever came back through this pool. */
+  answered = false;
   private readonly idle: Conn[] = [];
   private readonly all = new Set<Conn>();
   /** Connections watched after their first responses (see release). */

@@ -27,8 +27,9 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 export type Failure =
   | { kind: 'http'; status: number; headers: Record<string, string>; body?: unknown } // header names lower-case
   | { kind: 'connect'; code: string } // nothing reached the server: safe to retry
-  // Lost after the request was sent: outcome unknown (R23). `silent`: not one byte of an answer came.
-  | { kind: 'disconnect'; code: string; silent?: boolean }
+  // Lost after the request was sent: outcome unknown (R23). `unheard`: on a new connection to a
+  // server that has never answered (see ExchangeEvents.onError).
+  | { kind: 'disconnect'; code: string; unheard?: boolean }
   | { kind: 'timeout'; phase: 'headers' | 'idle' | 'total' }
   | { kind: 'truncated' } // ended without [DONE] and without finish_reason (R08)
   | { kind: 'stream_error'; error: ServerError };

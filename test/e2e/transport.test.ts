@@ -104,6 +104,25 @@ describe('relay over its own HTTP/1.1 transport', () => {
     expect(r.stdout).toBe(text);
   });
 
+  it('a server that has answered before hangs up on a new connection: the line fails as a lost connection, with no https:// hint', async () => {
+    const s = await serve((req, res, body, index) => {
+      if (index === 1) {
+        req.socket.destroy(); // not a byte of an answer
+        return;
+      }
+      res.setHeader('connection', 'close'); // so the second request comes on a new connection
+      answer(res, body, PARTS);
+    });
+    const r = await batch(s, 2, '-c', '1');
+    expect(r.code).toBe(EXIT.threshold);
+    const out = lines(r.stdout);
+    const lost = out.find((l) => l.error);
+    expect(lost.error.code).toBe('disconnect');
+    expect(lost.error.message).toMatch(/lost after the request was sent \(ECONNRESET\); the request may have been billed/);
+    expect(lost.error.message).not.toMatch(/https/);
+    expect(s.connections()).toBe(2);
+  });
+
   it('a 400 whose JSON error body comes chunked, in pieces: the server\'s message on one line, API exit code, no retry', async () => {
     const message = 'max_tokens is too large: 99999999. This model supports at most 16384 completion tokens.';
     const s = await serve((_req, res) => {
