@@ -45,6 +45,8 @@ export interface RunnerOptions {
   runId: string;
   maxLineBytes?: number;
   clock?: Clock;
+  /** Lines of the file being resumed succeeded: the key works, so a 401 does not stop the run. */
+  keyWorked?: boolean;
 }
 
 interface Group { remaining: number; byKey: Map<string, Promise<LineResult>> }
@@ -195,14 +197,16 @@ export class BatchRunner extends EventEmitter {
       await this.window?.skip(seq);
       return;
     }
-    // A 401 is the key, not the line: every line after it would be refused the same way (and
-    // a whole file of them takes minutes of retries and quota checks). Lines already started
-    // finish; the rest are left for --resume once the key is fixed. A 403 can be one model's
-    // permission, so it stays that line's failure.
+    // A 401 before any line has succeeded is the key, not the line: every line after it would be
+    // refused the same way. Lines on the wire finish; lines waiting (rate limit, retry backoff)
+    // are cancelled like at Ctrl-C, and all of them are left for --resume once the key is fixed.
+    // Once a line has succeeded (this run, or in the file being resumed) the key works, and a 401
+    // is that line's own (LiteLLM refuses one model that way); so is a 403, always.
     const err = res.record.error;
-    if (!res.ok && err?.code === 'auth' && res.record.response?.status_code === 401 && !this.stopping) {
-      this.authError = err.message;
+    if (!res.ok && err?.code === 'auth' && res.record.response?.status_code === 401 && !this.stopping && !o.keyWorked && this.stats.ok === 0) {
+      this.authError = `line ${item.lineNo}: ${err.message}`;
       this.stopScheduling('auth');
+      this.stopController.abort(new Error('401'));
     }
     if (this.window) await this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost, raw: res.rawBody });
     else await this.write(res.record, res.ok, res.cost, res.rawBody);

@@ -48,8 +48,8 @@ Examples:
 
 Exit: 0 all lines ok; 1 some lines were not run although nothing stopped the run (the input changed);
 2 bad flags, duplicate ids, invalid lines with --dry-run, -o/--errors/--report naming the input (or each other), --resume onto a file
-that is not relay output; 4 the key was refused (the run stops at the first 401; resume once it is fixed) or every line got
-401/403; 7 failures above --max-error-rate or --max-cost reached; 130 interrupted
+that is not relay output; 4 the key was refused (a 401 before any success stops the run; resume once it is fixed) or every
+line got 401/403; 7 failures above --max-error-rate or --max-cost reached; 130 interrupted
 (the resume command is printed).`);
   addRequestFlags(batch).action(act(async (io: Io, input: string, opts) => {
     const { batch: run } = await import('../commands/batch.js');

@@ -60,7 +60,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
     source, scan, defaults, sender: chatter,
     endpointKey: setup!.settings.endpoints.map((e) => e.baseUrl).join(' '),
     concurrency: s.concurrency, limiter: new RateLimiter({ rpm: s.rpm, tpm: s.tpm }, performance.now()), tokensLimited: s.tpm !== undefined,
-    retries: setup!.settings.retries.value, done: resume?.done, dedup: opts.dedup !== false,
+    retries: setup!.settings.retries.value, done: resume?.done, keyWorked: (resume?.succeeded ?? 0) > 0, dedup: opts.dedup !== false,
     cache: opts.cache ? new DiskCache(opts.cache, s.cacheTtlMs) : undefined,
     pricer: makePricer(book), maxCost: s.maxCost, orderedWindow: opts.ordered ? Math.max(1000, s.concurrency * 16) : 0,
     sink, errorSink, runId: randomBytes(4).toString('hex'),
@@ -90,7 +90,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
   }
   if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
   if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });
-  return verdict(summary, s, opts, interrupt.waitingAtStop);
+  return verdict(summary, s, opts, interrupt.waitingAtStop, (resume?.succeeded ?? 0) > 0);
 }
 
 /** Built-in prices < the config's `prices:` < --prices FILE. */
@@ -164,24 +164,32 @@ function interruptions(runner: BatchRunner, graceMs: number, say: (line: string)
   return state;
 }
 
-export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOptions, waitingAtStop: number): number {
+/** `keyWorked`: the file being resumed holds successes, so refusals now are not the key's fault. */
+export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOptions, waitingAtStop: number, keyWorked = false): number {
   const l = summary.lines;
   const resumeHint = opts.output
     ? `resume with: ${resumeCommand(process.argv.slice(2))}`
     : 'results went to stdout, so nothing records what is done: rerun with -o FILE to be able to resume';
+  const stdinNote = opts.input === '-' ? ' (pipe the same input again)' : '';
   const fixThen = (fix: string) => (opts.output ? `${fix}, then ${resumeHint}` : `${fix} and run it again (results went to stdout, so nothing records what is done)`);
   if (summary.stoppedBy === 'interrupt') {
     const retrying = waitingAtStop ? ` (${waitingAtStop} ${waitingAtStop === 1 ? 'was' : 'were'} waiting to retry or for the rate limit)` : '';
-    throw new RelayError(`interrupted: ${plural(l.ok + l.failed, 'line')} written this run, ${l.notRun} not run${retrying}; ${resumeHint}${opts.input === '-' ? ' (pipe the same input again)' : ''}`,
+    throw new RelayError(`interrupted: ${plural(l.ok + l.failed, 'line')} written this run, ${l.notRun} not run${retrying}; ${resumeHint}${stdinNote}`,
       { code: 'interrupted', exitCode: EXIT.interrupted });
   }
   if (summary.stoppedBy === 'max-cost') {
     throw new RelayError(`spend reached --max-cost ${s.maxCostText} (spent $${summary.cost}); ${plural(l.notRun, 'line')} not run; ${resumeHint} and a higher --max-cost`,
       { code: 'max_cost', exitCode: EXIT.threshold });
   }
-  if (summary.stoppedBy === 'auth') {
-    throw new RelayError(`${summary.authError ?? 'the endpoint refused the key (401)'}; ${l.notRun ? `stopped at the first 401 (${plural(l.notRun, 'line')} not run); ` : ''}${fixThen('fix the key')}`,
-      { code: 'auth', exitCode: EXIT.auth });
+  // (A stop that left nothing out changed nothing: the verdicts below apply.)
+  if (summary.stoppedBy === 'auth' && l.notRun > 0) {
+    const stopped = `stopped at the first 401 (${plural(l.notRun, 'line')} not run); `;
+    // Lines already on the wire succeeded after the 401: the key works and the 401 was that line's
+    // own. A resumed run knows that from the file and does not stop at a 401.
+    const advice = l.ok > 0
+      ? (opts.output ? `other lines succeeded with the same key, so the 401 concerns that line alone; ${resumeHint}${stdinNote}` : 'other lines succeeded with the same key, so the 401 concerns that line alone; run it again with -o FILE to be able to resume')
+      : `${fixThen('fix the key')}${opts.output ? ` (if the key is refused only for some models, --skip-failed with --resume moves past those lines)${stdinNote}` : ''}`;
+    throw new RelayError(`${summary.authError ?? 'the endpoint refused the key (401)'}; ${stopped}${advice}`, { code: 'auth', exitCode: EXIT.auth });
   }
   if (l.notRun > 0) {
     // Every line gets a record unless the run was stopped; anything else (an input that changed
@@ -192,7 +200,7 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
   const done = l.ok + l.failed;
   // Nothing succeeded and every failure was a refusal (403s, say): an authentication problem,
   // not an error rate.
-  if (done > 0 && l.ok === 0 && summary.failedByCode.auth === l.failed) {
+  if (done > 0 && l.ok === 0 && !keyWorked && summary.failedByCode.auth === l.failed) {
     throw new RelayError(`all ${plural(l.failed, 'line')} were refused (401/403, see the error of each line); ${fixThen('check the key and the endpoint\'s permissions')}`,
       { code: 'auth', exitCode: EXIT.auth });
   }

@@ -38,6 +38,7 @@ function serverMessage(body: unknown): { message?: string; type?: string; code?:
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 export function failureToError(ctx: FailureContext): RelayError {
   const f = ctx.failure;
@@ -53,7 +54,9 @@ export function failureToError(ctx: FailureContext): RelayError {
         const what = ctx.hasKey
           ? `the key in ${ctx.apiKeyEnv} was refused; check it, or --base-url if this key belongs to another endpoint`
           : `no API key was sent (${ctx.apiKeyEnv} is not set); export ${ctx.apiKeyEnv} or name another variable with --api-key-env`;
-        return new RelayError(`${f.status} from ${ctx.endpoint} (${ctx.url}): ${what}${rid}`, { ...init, code: 'auth', exitCode: EXIT.auth });
+        // The server's own words say whether it is the key or, say, one model the key may not use.
+        const why = s.message ? ` ("${clip(oneLine(s.message), 200)}")` : '';
+        return new RelayError(`${f.status} from ${ctx.endpoint} (${ctx.url})${why}: ${what}${rid}`, { ...init, code: 'auth', exitCode: EXIT.auth });
       }
       if (f.status === 404 && (s.code === 'model_not_found' || /model/i.test(s.message ?? ''))) {
         return new RelayError(`404 from ${ctx.url}: model "${ctx.model ?? '?'}" not found${said ? ` (${oneLine(s.message!)})` : ''}; run \`relay models\` to list what this endpoint serves${rid}`,

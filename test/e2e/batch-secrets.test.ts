@@ -112,7 +112,7 @@ it('a wrong key stops the batch at the first 401 (exit 4, the rest left for --re
     expect(r.code).toBe(EXIT.auth);
     const err = r.stderr.trim().split('\n');
     expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^relay: 401 from .*the key in RELAY_API_KEY was refused.*stopped at the first 401 \(\d+ lines not run\); fix the key, then resume with: relay batch .* --resume$/);
+    expect(err[0]).toMatch(/^relay: line \d: 401 from default .*\("Incorrect API key provided[^"]*"\): the key in RELAY_API_KEY was refused.*stopped at the first 401 \(\d+ lines not run\); fix the key, then resume with: relay batch .* --resume \(if the key is refused only for some models, --skip-failed/);
     const refused = readOut(out);
     // Only the lines already started when the first 401 came back were sent (-c 2).
     expect(refused.length).toBeGreaterThan(0);
@@ -150,5 +150,60 @@ it('every line refused with 403 (no access to the model): each line records it, 
     expect(lines.map((l) => l.response?.status_code)).toEqual([403, 403, 403, 403, 403]); // a 403 does not stop the run
   } finally {
     await new Promise((r) => forbid.close(r));
+  }
+});
+
+it('lines waiting for the rate limit when the first 401 comes back are not sent: one request, the rest left for --resume', async () => {
+  const keyed = await spawnSim(['--api-key', 'sk-right-key-000111222']);
+  try {
+    const dir = tempDir();
+    const r = await runRelay(['batch', writeJsonl(join(dir, 'in.jsonl'), prompts(40)), '-o', join(dir, 'out.jsonl'), '--base-url', keyed.url,
+      '-m', 'gpt-4.1-mini', '-c', '16', '--rpm', '60', '-q'], { env: { RELAY_API_KEY: KEY } });
+    expect(r.code).toBe(EXIT.auth);
+    expect(r.stderr).toMatch(/stopped at the first 401 \(39 lines not run\)/);
+    expect(readOut(join(dir, 'out.jsonl'))).toHaveLength(1);
+    const stats = await (await fetch(`${keyed.origin}/__sim/stats`)).json() as { total: { chatRequests: number } };
+    expect(stats.total.chatRequests).toBe(1); // --rpm 60 admits one at once; the 15 waiting were cancelled
+  } finally {
+    await keyed.stop();
+  }
+});
+
+it('a 401 for one model only (LiteLLM refuses a model so) does not stop the run once a line has succeeded, and resume is never stuck on it', async () => {
+  // Lines of "locked-model" are refused with 401; every other model is answered.
+  const picky = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const model = JSON.parse(body).model;
+      if (model === 'locked-model') {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `key not allowed to access model. This key can only access models=['gpt-4.1-mini']. Tried to access ${model}`, type: 'key_model_access_denied', code: '401' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    });
+  });
+  await new Promise<void>((r) => picky.listen(0, '127.0.0.1', r));
+  try {
+    const dir = tempDir();
+    const rows = prompts(6).map((p, i) => (i === 2 ? { ...p, model: 'locked-model' } : p));
+    const args = ['batch', writeJsonl(join(dir, 'in.jsonl'), rows), '-o', join(dir, 'out.jsonl'), '-c', '1', '-q',
+      '--base-url', `http://127.0.0.1:${(picky.address() as { port: number }).port}/v1`, '-m', 'gpt-4.1-mini'];
+    const r = await runRelay(args, { env: { RELAY_API_KEY: KEY } });
+    expect(r.code).toBe(EXIT.threshold); // a line failed; the run went on to the end
+    const out = readOut(join(dir, 'out.jsonl'));
+    expect(out).toHaveLength(6);
+    const refused = out.filter((l) => l.error);
+    expect(refused.map((l) => l.custom_id)).toEqual([rows[2]!.id]);
+    expect(refused[0]!.error!.message).toMatch(/\("key not allowed to access model\./); // the server's reason is in the record
+    // Resume runs the refused line again first; the file shows the key works, so it does not stop.
+    const again = await runRelay([...args, '--resume'], { env: { RELAY_API_KEY: KEY } });
+    expect(again.code).toBe(EXIT.threshold);
+    expect(again.stderr).toMatch(/1 of 1 line failed/);
+    expect(readOut(join(dir, 'out.jsonl'))).toHaveLength(6);
+  } finally {
+    await new Promise((r) => picky.close(r));
   }
 });

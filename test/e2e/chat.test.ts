@@ -86,7 +86,8 @@ describe('relay chat against relay sim', () => {
     const r = await runRelay(['chat', '--base-url', sim.baseUrl('locked'), '-m', 'sim-1', 'hi'], { env });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^relay: 401 from default \(http:\/\/127\.0\.0\.1:\d+\/locked\/v1\/chat\/completions\): the key in RELAY_API_KEY was refused/);
+    // The server's own reason is quoted: it can say the key is fine but not for this model.
+    expect(r.stderr).toMatch(/^relay: 401 from default \(http:\/\/127\.0\.0\.1:\d+\/locked\/v1\/chat\/completions\) \("Incorrect API key provided[^"]*"\): the key in RELAY_API_KEY was refused/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 

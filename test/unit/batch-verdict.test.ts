@@ -40,6 +40,14 @@ describe('batch verdict', () => {
     // One success among the refusals: an error rate, not an authentication failure.
     const some = fails(() => verdict(summary({ total: 3, ok: 1, failed: 2 }, null, { auth: 2 }), settings, { input: 'in.jsonl' }, 0));
     expect(some.exitCode).toBe(7);
+    // Resumed from a file with successes: the key works, so refusals now are the lines' own.
+    const resumed = fails(() => verdict(summary({ total: 3, failed: 1, skipped: 2 }, null, { auth: 1 }), settings, { input: 'in.jsonl', output: 'o' }, 0, true));
+    expect(resumed.exitCode).toBe(7);
+    // Lines on the wire succeeded after the first 401: say the 401 was that line's, and how to go on.
+    const wrongStop = fails(() => verdict({ ...summary({ total: 9, ok: 3, failed: 1, notRun: 5 }, 'auth', { auth: 1 }), authError: 'line 2: 401 from default' },
+      settings, { input: '-', output: 'out.jsonl' }, 0));
+    expect(wrongStop.exitCode).toBe(4);
+    expect(wrongStop.message).toMatch(/^line 2: 401 from default; stopped at the first 401 \(5 lines not run\); other lines succeeded with the same key, so the 401 concerns that line alone; resume with: relay .* \(pipe the same input again\)$/);
   });
 
   it('counts agree with their nouns: 1 line, 1 was waiting', () => {
