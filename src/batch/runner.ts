@@ -194,7 +194,7 @@ export class BatchRunner extends EventEmitter {
       res = await this.resolve(item, recordId);
     }
     if (!res.record) {
-      await this.window?.skip(seq);
+      if (this.window) await this.window.skip(seq);
       return;
     }
     // A 401 before any line has succeeded is the key, not the line: every line after it would be
@@ -208,12 +208,22 @@ export class BatchRunner extends EventEmitter {
       this.stopScheduling('auth');
       this.stopController.abort(new Error('401'));
     }
-    if (this.window) await this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost, raw: res.rawBody });
-    else await this.write(res.record, res.ok, res.cost, res.rawBody);
+    // A file sink writes at once: no promise to wait for (one per line was a measurable share).
+    const written = this.window
+      ? this.window.put(seq, { rec: res.record, ok: res.ok, cost: res.cost, raw: res.rawBody })
+      : this.write(res.record, res.ok, res.cost, res.rawBody);
+    if (written) await written;
   }
 
   /** Cache, then dedup, then the network. */
-  private async resolve(item: BatchItem, recordId: string): Promise<LineResult> {
+  private resolve(item: BatchItem, recordId: string): Promise<LineResult> {
+    const o = this.o;
+    // Neither a cache nor a repeated request in the file: straight to the network, no async layer.
+    if (!o.cache && !(o.dedup && o.scan.repeats.size > 0)) return this.send(item, recordId, '');
+    return this.resolveShared(item, recordId);
+  }
+
+  private async resolveShared(item: BatchItem, recordId: string): Promise<LineResult> {
     const o = this.o;
     const req = item.request!;
     const needKey = o.cache !== undefined || (o.dedup && o.scan.repeats.size > 0);
@@ -281,12 +291,25 @@ export class BatchRunner extends EventEmitter {
     if (this.o.dedup && this.o.scan.repeats.size > 0) this.groupOf(item);
   }
 
-  private async write(rec: OutputRecord, ok: boolean, cost: bigint | null, rawBody?: string): Promise<void> {
+  /** Returns a promise only when a sink has to wait (stdout on a slow pipe). */
+  private write(rec: OutputRecord, ok: boolean, cost: bigint | null, rawBody?: string): void | Promise<void> {
     // Failure messages, bodies and even replies can quote what a server echoed back: never let a key through.
     // (A reply is the server's text: the keys relay sends are what it could echo.)
     const line = ok ? redactKnown(recordLine(rec, rawBody)) : redact(JSON.stringify(rec));
-    await this.o.sink.write(line);
-    if (!ok && this.o.errorSink) await this.o.errorSink.write(line);
+    const pending = this.o.sink.write(line);
+    if (pending) return pending.then(() => this.writeError(rec, ok, cost, line));
+    return this.writeError(rec, ok, cost, line);
+  }
+
+  private writeError(rec: OutputRecord, ok: boolean, cost: bigint | null, line: string): void | Promise<void> {
+    if (!ok && this.o.errorSink) {
+      const pending = this.o.errorSink.write(line);
+      if (pending) return pending.then(() => this.counted(rec, ok, cost));
+    }
+    this.counted(rec, ok, cost);
+  }
+
+  private counted(rec: OutputRecord, ok: boolean, cost: bigint | null): void {
     this.stats.add(rec, ok, cost);
     this.emit('result', { record: rec, ok });
   }
