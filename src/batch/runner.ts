@@ -9,7 +9,8 @@ import { requestKey, type IdSet } from './keys.js';
 import { runLine, type Flight, type LineEnv, type LineResult, type Sender } from './line.js';
 import { emptyMeta, recordLine, type OutputRecord } from './records.js';
 import { parseLine, type BatchItem, type LineDefaults } from './request.js';
-import { bodyHash, type ScanResult, type Source } from './scan.js';
+import type { ScanResult, Source } from './scan.js';
+import { DedupGroups, copyOf } from './dedup.js';
 import { ReorderWindow, type LineSink } from './sink.js';
 import { BatchStats, type BatchSummary } from './stats.js';
 import type { Pricer } from './pricing.js';
@@ -49,7 +50,6 @@ export interface RunnerOptions {
   keyWorked?: boolean;
 }
 
-interface Group { remaining: number; byKey: Map<string, Promise<LineResult>> }
 
 export class BatchRunner extends EventEmitter {
   readonly stats = new BatchStats();
@@ -61,7 +61,8 @@ export class BatchRunner extends EventEmitter {
   /** Ctrl-C ends every wait; the end of the grace period ends requests on the wire too (line.ts). */
   private readonly stopController = new AbortController();
   private readonly abortController = new AbortController();
-  private readonly groups = new Map<number, Group>();
+  /** Identical requests: null when dedup is off or nothing repeats. */
+  private readonly dedup: DedupGroups | null;
   private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null; raw?: string }>;
   /** No new lines are scheduled (Ctrl-C or --max-cost). */
   private stopping = false;
@@ -89,6 +90,7 @@ export class BatchRunner extends EventEmitter {
 
   constructor(private readonly o: RunnerOptions) {
     super();
+    this.dedup = o.dedup && o.scan.repeats.size > 0 ? new DedupGroups(o.scan.repeats) : null;
     const clock = o.clock ?? systemClock;
     this.queue = new AdmissionQueue(o.limiter, clock);
     this.env = {
@@ -219,14 +221,14 @@ export class BatchRunner extends EventEmitter {
   private resolve(item: BatchItem, recordId: string): Promise<LineResult> {
     const o = this.o;
     // Neither a cache nor a repeated request in the file: straight to the network, no async layer.
-    if (!o.cache && !(o.dedup && o.scan.repeats.size > 0)) return this.send(item, recordId, '');
+    if (!o.cache && !this.dedup) return this.send(item, recordId, '');
     return this.resolveShared(item, recordId);
   }
 
   private async resolveShared(item: BatchItem, recordId: string): Promise<LineResult> {
     const o = this.o;
     const req = item.request!;
-    const needKey = o.cache !== undefined || (o.dedup && o.scan.repeats.size > 0);
+    const needKey = o.cache !== undefined || this.dedup !== null;
     const key = needKey ? requestKey(o.endpointKey, req) : '';
     if (o.cache) {
       const hit = o.cache.get(key);
@@ -241,7 +243,7 @@ export class BatchRunner extends EventEmitter {
         };
       }
     }
-    const group = o.dedup && o.scan.repeats.size > 0 ? this.groupOf(item) : undefined;
+    const group = this.dedup?.take(item);
     const first = group?.byKey.get(key);
     if (first) {
       const r = await first;
@@ -272,23 +274,9 @@ export class BatchRunner extends EventEmitter {
     }
   }
 
-  /** The dedup group of a request that occurs more than once; dropped after its last copy. */
-  private groupOf(item: BatchItem): Group | undefined {
-    const h = bodyHash(item.request!);
-    const count = this.o.scan.repeats.get(h);
-    if (count === undefined) return undefined;
-    let g = this.groups.get(h);
-    if (!g) {
-      g = { remaining: count, byKey: new Map() };
-      this.groups.set(h, g);
-    }
-    if (--g.remaining <= 0) this.groups.delete(h);
-    return g;
-  }
-
   /** A line that will not be sent still counts down its dedup group. */
   private countCopy(item: BatchItem): void {
-    if (this.o.dedup && this.o.scan.repeats.size > 0) this.groupOf(item);
+    this.dedup?.take(item);
   }
 
   /** Returns a promise only when a sink has to wait (stdout on a slow pipe). */
@@ -313,11 +301,4 @@ export class BatchRunner extends EventEmitter {
     this.stats.add(rec, ok, cost);
     this.emit('result', { record: rec, ok });
   }
-}
-
-function copyOf(rec: OutputRecord, recordId: string, item: BatchItem): OutputRecord {
-  return {
-    ...rec, id: recordId, custom_id: item.id,
-    relay: { ...rec.relay, line: item.lineNo, attempts: 0, attempt_log: [], cost: 0, deduplicated: true },
-  };
 }

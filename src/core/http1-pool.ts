@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
-import { isIP, connect as tcpConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { HttpParseError, ResponseParser, type ResponseEvents } from './http1-parser.js';
+import { openSocket } from './http1-socket.js';
 
 // Keep-alive HTTP/1.1 connections: the transport of the core client (chat, batch, routes) and of
 // the bench's load driver. One pool per origin; in bench it is shared by every target on that
@@ -260,21 +260,15 @@ export class Pool {
   }
 
   private open(): Conn {
-    const socket = this.secure
-      ? loadTls().connect({ host: this.host, port: this.port, ALPNProtocols: ['http/1.1'], ...(isIP(this.host) ? {} : { servername: this.host }) })
-      : tcpConnect({ host: this.host, port: this.port, onread: { buffer: READ_BUFFER, callback: readInto } });
-    socket.setNoDelay(true);
+    const socket = openSocket(this.secure, this.host, this.port, (chunk: Buffer) => {
+      if (conn.current) conn.current.data(chunk);
+      // Bytes with no request out: the server is out of step; the connection cannot be trusted.
+      else if (!isBlankLines(chunk)) socket.destroy();
+    });
     const conn: Conn = { socket, idleUntil: 0, ended: false };
     this.all.add(conn);
     let failure: string | undefined;
     socket.once(this.secure ? 'secureConnect' : 'connect', () => conn.current?.connected());
-    const data = (chunk: Buffer) => {
-      if (conn.current) conn.current.data(chunk);
-      // Bytes with no request out: the server is out of step; the connection cannot be trusted.
-      else if (!isBlankLines(chunk)) socket.destroy();
-    };
-    if (this.secure) socket.on('data', data);
-    else onRead.set(socket, data);
     socket.on('end', () => { conn.ended = true; });
     socket.on('error', (e: NodeJS.ErrnoException) => { failure = e.code ?? 'ERROR'; });
     socket.on('close', () => {
@@ -292,25 +286,6 @@ export class Pool {
     this.all.delete(conn);
     conn.socket.destroy();
   }
-}
-
-// Plain TCP connections read into one shared buffer through `onread`, bypassing the stream
-// machinery: the default path allocated a buffer and ran Readable's bookkeeping for every read,
-// which at bench rates was a tenth of the CPU per request. So bytes handed to the parser, and by
-// it to onBody, are valid only during the call: whatever keeps them (a partial head, a body in
-// parts) copies them. TLS sockets keep the 'data' event (onread is for plain TCP).
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-const onRead = new WeakMap<Socket, (chunk: Buffer) => void>();
-
-function readInto(this: Socket, n: number, buf: Uint8Array): boolean {
-  onRead.get(this)?.((buf as Buffer).subarray(0, n));
-  return true;
-}
-
-// node:tls costs every start-up a few milliseconds; only an https endpoint needs it.
-let tls: typeof import('node:tls') | undefined;
-function loadTls(): typeof import('node:tls') {
-  return (tls ??= createRequire(import.meta.url)('node:tls') as typeof import('node:tls'));
 }
 
 /** CR and LF only: what some servers send after a response, which RFC 9112 lets a client ignore. */
