@@ -64,6 +64,8 @@ export interface ReadRecord {
   customId: string;
   ok: boolean;
   code?: string;
+  /** A success served from relay's --cache: made earlier, so it says nothing about today's key. */
+  cached?: boolean;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -93,7 +95,9 @@ export function classifyOutputLine(text: string): ReadRecord | undefined {
   const status = typeof response?.status_code === 'number' ? response.status_code : undefined;
   if (isObj(v.error)) return { customId, ok: false, code: String(v.error.code ?? 'error') };
   if (v.error !== null && v.error !== undefined) return { customId, ok: false, code: 'error' };
-  if (status !== undefined && status >= 200 && status < 300) return { customId, ok: true };
+  if (status !== undefined && status >= 200 && status < 300) {
+    return isObj(v.relay) && v.relay.cached === true ? { customId, ok: true, cached: true } : { customId, ok: true };
+  }
   const body = isObj(response?.body) ? response.body : undefined;
   const bodyErr = isObj(body?.error) ? body.error : undefined;
   const code = bodyErr?.code ?? bodyErr?.type ?? (status !== undefined ? String(status) : 'no_response');

@@ -15,6 +15,8 @@ import { classifyOutputLine } from './records.js';
 export interface ResumeState {
   done: IdSet;
   succeeded: number;
+  /** Successes that were sent (not --cache hits): proof that the key worked. */
+  sentOk: number;
   /** Failed lines kept as done (--skip-failed). */
   failedKept: number;
   /** Failed lines removed so they run again. */
@@ -77,7 +79,7 @@ async function* records(path: string) {
 export async function prepareResume(path: string, opts: { skipFailed: boolean }): Promise<ResumeState> {
   rmSync(tempPathFor(path), { force: true });
   const state: ResumeState = {
-    done: IdSet.from([]), succeeded: 0, failedKept: 0, failedRemoved: 0, unreadable: 0, duplicates: 0,
+    done: IdSet.from([]), succeeded: 0, sentOk: 0, failedKept: 0, failedRemoved: 0, unreadable: 0, duplicates: 0,
     repairedBytes: 0, rewritten: false, existed: false,
   };
   try {
@@ -127,7 +129,10 @@ export async function prepareResume(path: string, opts: { skipFailed: boolean })
         else state.failedRemoved++;
         continue;
       }
-      if (rec.ok) state.succeeded++;
+      if (rec.ok) {
+        state.succeeded++;
+        if (!rec.cached) state.sentOk++;
+      }
       else state.failedKept++;
       done.addHash(x, y);
       if (fd >= 0) writeSync(fd, text + '\n');

@@ -70,6 +70,8 @@ export class BatchRunner extends EventEmitter {
   private interrupting = false;
   private stoppedBy: BatchSummary['stoppedBy'] = null;
   private authError: string | undefined;
+  /** A reply to a request sent with this key succeeded (this run, or the file resumed). */
+  private keyWorked: boolean;
   private wake?: () => void;
   /** A line's result could not be written (disk full, a closed pipe): the run ends with it. */
   private failure: unknown;
@@ -91,6 +93,7 @@ export class BatchRunner extends EventEmitter {
   constructor(private readonly o: RunnerOptions) {
     super();
     this.dedup = o.dedup && o.scan.repeats.size > 0 ? new DedupGroups(o.scan.repeats) : null;
+    this.keyWorked = o.keyWorked ?? false;
     const clock = o.clock ?? systemClock;
     this.queue = new AdmissionQueue(o.limiter, clock);
     this.env = {
@@ -204,9 +207,14 @@ export class BatchRunner extends EventEmitter {
     // are cancelled like at Ctrl-C, and all of them are left for --resume once the key is fixed.
     // Once a line has succeeded (this run, or in the file being resumed) the key works, and a 401
     // is that line's own (LiteLLM refuses one model that way); so is a 403, always.
+    // Proof counts when the reply arrives, before it waits in the --ordered window or for a write;
+    // a --cache hit is no proof (made earlier, maybe with another key), nor is a copy.
+    const meta = res.record.relay;
     const err = res.record.error;
-    if (!res.ok && err?.code === 'auth' && res.record.response?.status_code === 401 && !this.stopping && !o.keyWorked && this.stats.ok === 0) {
-      this.authError = `line ${item.lineNo}: ${err.message}`;
+    if (res.ok) {
+      if (!meta.cached) this.keyWorked = true;
+    } else if (err?.code === 'auth' && res.record.response?.status_code === 401 && !meta.deduplicated && !this.stopping && !this.keyWorked) {
+      this.authError = `line ${item.lineNo}: ${redact(err.message)}`;
       this.stopScheduling('auth');
       this.stopController.abort(new Error('401'));
     }
@@ -256,6 +264,9 @@ export class BatchRunner extends EventEmitter {
 
   private async send(item: BatchItem, recordId: string, key: string): Promise<LineResult> {
     const o = this.o;
+    // Stopped (Ctrl-C, a 401) while this line waited for an identical request's result: it is
+    // cancelled like any waiting line (no record; resume runs it), never sent after the stop.
+    if (this.stopController.signal.aborted) return { ok: false, cost: null };
     const flight: Flight = { waiting: true };
     this.flights.add(flight);
     try {

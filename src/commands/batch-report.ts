@@ -58,7 +58,8 @@ function fmtMs(v: number | null): string {
 }
 
 export function writeSummaryJson(path: string, s: BatchSummary, extra: Record<string, unknown>): void {
-  writeFileSync(path, JSON.stringify({ ...extra, ...s }, null, 2) + '\n', { mode: 0o644 });
+  // authError quotes the server, which may echo the key back.
+  writeFileSync(path, redact(JSON.stringify({ ...extra, ...s }, null, 2)) + '\n', { mode: 0o644 });
 }
 
 export const REPORT_HEADER = ['id', 'status', 'http_status', 'error_code', 'attempts', 'latency_ms', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'endpoint', 'reply'];

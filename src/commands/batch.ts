@@ -60,7 +60,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
     source, scan, defaults, sender: chatter,
     endpointKey: setup!.settings.endpoints.map((e) => e.baseUrl).join(' '),
     concurrency: s.concurrency, limiter: new RateLimiter({ rpm: s.rpm, tpm: s.tpm }, performance.now()), tokensLimited: s.tpm !== undefined,
-    retries: setup!.settings.retries.value, done: resume?.done, keyWorked: (resume?.succeeded ?? 0) > 0, dedup: opts.dedup !== false,
+    retries: setup!.settings.retries.value, done: resume?.done, keyWorked: (resume?.sentOk ?? 0) > 0, dedup: opts.dedup !== false,
     cache: opts.cache ? new DiskCache(opts.cache, s.cacheTtlMs) : undefined,
     pricer: makePricer(book), maxCost: s.maxCost, orderedWindow: opts.ordered ? Math.max(1000, s.concurrency * 16) : 0,
     sink, errorSink, runId: randomBytes(4).toString('hex'),
@@ -90,7 +90,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
   }
   if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
   if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });
-  return verdict(summary, s, opts, interrupt.waitingAtStop, (resume?.succeeded ?? 0) > 0);
+  return verdict(summary, s, opts, interrupt.waitingAtStop, (resume?.sentOk ?? 0) > 0);
 }
 
 /** Built-in prices < the config's `prices:` < --prices FILE. */
@@ -171,6 +171,8 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
     ? `resume with: ${resumeCommand(process.argv.slice(2))}`
     : 'results went to stdout, so nothing records what is done: rerun with -o FILE to be able to resume';
   const stdinNote = opts.input === '-' ? ' (pipe the same input again)' : '';
+  // Successes whose request was sent now (not --cache hits, nor copies): proof the key works.
+  const sentOk = l.ok - l.cached - l.deduplicated;
   const fixThen = (fix: string) => (opts.output ? `${fix}, then ${resumeHint}` : `${fix} and run it again (results went to stdout, so nothing records what is done)`);
   if (summary.stoppedBy === 'interrupt') {
     const retrying = waitingAtStop ? ` (${waitingAtStop} ${waitingAtStop === 1 ? 'was' : 'were'} waiting to retry or for the rate limit)` : '';
@@ -186,7 +188,7 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
     const stopped = `stopped at the first 401 (${plural(l.notRun, 'line')} not run); `;
     // Lines already on the wire succeeded after the 401: the key works and the 401 was that line's
     // own. A resumed run knows that from the file and does not stop at a 401.
-    const advice = l.ok > 0
+    const advice = sentOk > 0
       ? (opts.output ? `other lines succeeded with the same key, so the 401 concerns that line alone; ${resumeHint}${stdinNote}` : 'other lines succeeded with the same key, so the 401 concerns that line alone; run it again with -o FILE to be able to resume')
       : `${fixThen('fix the key')}${opts.output ? ` (if the key is refused only for some models, --skip-failed with --resume moves past those lines)${stdinNote}` : ''}`;
     throw new RelayError(`${summary.authError ?? 'the endpoint refused the key (401)'}; ${stopped}${advice}`, { code: 'auth', exitCode: EXIT.auth });
@@ -200,14 +202,15 @@ export function verdict(summary: BatchSummary, s: BatchSettings, opts: BatchOpti
   const done = l.ok + l.failed;
   // Nothing succeeded and every failure was a refusal (403s, say): an authentication problem,
   // not an error rate.
-  if (done > 0 && l.ok === 0 && !keyWorked && summary.failedByCode.auth === l.failed) {
-    throw new RelayError(`all ${plural(l.failed, 'line')} were refused (401/403, see the error of each line); ${fixThen('check the key and the endpoint\'s permissions')}`,
+  if (done > 0 && sentOk === 0 && !keyWorked && summary.failedByCode.auth === l.failed) {
+    const all = l.ok === 0 ? `all ${plural(l.failed, 'line')} were refused` : `every line sent was refused (${plural(l.failed, 'line')}; ${l.ok} came from the cache)`;
+    throw new RelayError(`${all} (401/403, see the error of each line); ${fixThen('check the key and the endpoint\'s permissions')}`,
       { code: 'auth', exitCode: EXIT.auth });
   }
   if (done > 0 && l.failed / done > s.maxErrorRate) {
     const pct = ((l.failed / done) * 100).toFixed(2).replace(/\.?0+$/, '');
     const where = opts.errors ? ` (listed in ${opts.errors})` : '';
-    throw new RelayError(`${l.failed} of ${plural(done, 'line')} failed (${pct}%)${where}, above --max-error-rate ${shareText(s.maxErrorRate)}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}` : resumeHint}`,
+    throw new RelayError(`${l.failed} of ${plural(done, 'line')} failed (${pct}%)${where}, above --max-error-rate ${shareText(s.maxErrorRate)}; ${opts.output ? `run them again with: ${resumeCommand(process.argv.slice(2))}${stdinNote}` : resumeHint}`,
       { code: 'max_error_rate', exitCode: EXIT.threshold });
   }
   return EXIT.ok;

@@ -6,9 +6,14 @@ export function parseShare(text: string): number | undefined {
   const t = text.trim();
   const percent = t.endsWith('%');
   const body = percent ? t.slice(0, -1).trim() : t;
+  // Plain decimals only: Number() would also take 0x1, 0b1 and 1e2.
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(body)) return undefined;
   const n = Number(body);
-  if (body === '' || !Number.isFinite(n) || n < 0 || n > (percent ? 100 : 1)) return undefined;
-  return percent ? n / 100 : n;
+  if (n > (percent ? 100 : 1)) return undefined;
+  // 0.7 / 100 is 0.006999999999999999 in binary floating point, below 0.007: a failure rate of
+  // exactly 0.7% would then count as above "0.7%". Rounded to 15 digits it is the same number
+  // as "0.007".
+  return percent ? Number((n / 100).toPrecision(15)) : n;
 }
 
 export const SHARE_HELP = 'a fraction from 0 to 1 or a percentage (0.05 and 5% are the same)';

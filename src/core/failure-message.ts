@@ -1,4 +1,5 @@
 import { EXIT, RelayError } from './errors.js';
+import { redact } from './redact.js';
 import { isCertificateCode, type Failure } from './retry.js';
 
 // Turns the last failed attempt into the one-line error the user reads (CONVENTIONS 3):
@@ -26,19 +27,30 @@ export interface FailureContext {
   cause?: unknown;
 }
 
+/**
+ * Server text as it may be printed: keys masked before anything is cut (a key cut in two no longer
+ * matches, and its first part would show), control characters dropped (a terminal would obey
+ * them), one line.
+ */
+function printable(text: string): string {
+  return redact(text).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
 function serverMessage(body: unknown): { message?: string; type?: string; code?: string } {
   if (body && typeof body === 'object') {
     const b = body as Record<string, any>;
     const err = b.error && typeof b.error === 'object' ? b.error : b;
     const message = typeof err.message === 'string' ? err.message : typeof b.error === 'string' ? b.error : undefined;
-    return { message, type: typeof err.type === 'string' ? err.type : undefined, code: err.code != null ? String(err.code) : undefined };
+    return { message: message === undefined ? undefined : printable(message), type: typeof err.type === 'string' ? err.type : undefined, code: err.code != null ? String(err.code) : undefined };
   }
-  if (typeof body === 'string' && body.trim()) return { message: body.trim().slice(0, 200) };
+  if (typeof body === 'string' && body.trim()) return { message: clip(printable(body), 200) };
   return {};
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
 
 export function failureToError(ctx: FailureContext): RelayError {
   const f = ctx.failure;

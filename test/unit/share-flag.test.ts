@@ -10,7 +10,11 @@ describe('--max-error-rate values', () => {
     expect(parseShare(text)).toBeCloseTo(share, 12);
   });
 
-  it.each(['5', '-0.1', '101%', '%', '', 'abc', '1e3', 'NaN'])('"%s" is refused (5 alone would be 500%%)', (text) => {
+  it('every percentage with one decimal is exactly the fraction it names (0.7% is 0.007, not 0.006999...)', () => {
+    for (let i = 0; i <= 1000; i++) expect(parseShare(`${(i / 10).toFixed(1)}%`)).toBe(Number((i / 1000).toFixed(3)));
+  });
+
+  it.each(['5', '-0.1', '101%', '%', '', 'abc', '1e3', 'NaN', '0x1', '0b1', '1e2%', 'Infinity'])('"%s" is refused (5 alone would be 500%%)', (text) => {
     expect(parseShare(text)).toBeUndefined();
   });
 
