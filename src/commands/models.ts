@@ -8,11 +8,14 @@ export async function models(opts: RequestFlags & { json?: boolean }, io: Io): P
   const client = setup.clientFor(endpoint);
   try {
     const list = await client.models();
+    const url = endpoint.baseUrl.replace(/\/\/[^/@]*@/, '//'); // never a user or password
+    // Marked in the config, or answered with relay sim's marker header.
+    const simulated = Boolean(endpoint.simulated) || client.simulated;
     if (opts.json) {
-      io.stdout.write(JSON.stringify({ endpoint: endpoint.name, url: endpoint.baseUrl, models: list }) + '\n');
+      io.stdout.write(JSON.stringify({ endpoint: endpoint.name, url, simulated, models: list }) + '\n');
     } else {
       for (const m of list.map((x) => x.id).sort()) io.stdout.write(m + '\n');
-      if (io.stderr.isTTY) io.stderr.write(io.err.dim(`${list.length} models at ${endpoint.baseUrl}`) + '\n');
+      if (io.stderr.isTTY) io.stderr.write(io.err.dim(`${list.length} models at ${url}${simulated ? ' (simulated)' : ''}`) + '\n');
     }
     return 0;
   } finally {

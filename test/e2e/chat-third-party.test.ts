@@ -30,5 +30,6 @@ describe('relay chat against @dwmkerr/mock-llm', () => {
     const r = await runRelay(['models', '--base-url', server.url, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).models.map((m: { id: string }) => m.id)).toContain('gpt-5.2');
+    expect(JSON.parse(r.stdout).simulated).toBe(false); // a third-party server: nothing says simulated
   });
 });

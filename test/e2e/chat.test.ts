@@ -52,6 +52,17 @@ describe('relay chat against relay sim', () => {
     expect(d.stdout + d.stderr).not.toContain('pa55word-SECRET');
   });
 
+  it('relay models says the endpoint is simulated (relay sim marks its replies) and never prints a password in the URL', async () => {
+    const withUser = sim.url.replace('http://', 'http://user:s3cret-pass@');
+    const r = await runRelay(['models', '--base-url', withUser, '--json'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ endpoint: 'default', url: sim.url, simulated: true });
+    expect(doc.models.map((m: { id: string }) => m.id)).toContain('sim-1');
+    expect(r.stdout).not.toContain('s3cret');
+  });
+
   it('--no-stream --stats: no TTFT (there is no first token to time); the rate is over the whole request', async () => {
     const r = await runRelay(['chat', '--base-url', sim.baseUrl('slow'), '-m', 'sim-1', '--max-tokens', '5', '--no-stream', '--stats', PROMPT], { env });
     expect(r.code).toBe(0);
