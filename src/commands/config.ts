@@ -3,6 +3,7 @@ import type { RequestFlags } from '../cli/request-flags.js';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/resolve.js';
 import { maskKey, redact } from '../core/redact.js';
+import { shownUrl } from '../core/http1-head.js';
 
 // `relay config`: what relay will use and where each value came from. Keys are masked.
 
@@ -16,13 +17,13 @@ export async function showConfig(opts: RequestFlags & { json?: boolean }, io: Io
     endpointsError = (e as Error).message;
   }
   const configured = Object.entries(loaded.config.endpoints ?? {}).map(([name, e]) => ({
-    name, baseUrl: e.baseUrl, region: e.region, via: e.via, apiKeyEnv: e.apiKeyEnv ?? loaded.config.apiKeyEnv ?? 'RELAY_API_KEY',
+    name, baseUrl: shownUrl(e.baseUrl), region: e.region, via: e.via, apiKeyEnv: e.apiKeyEnv ?? loaded.config.apiKeyEnv ?? 'RELAY_API_KEY',
     key: maskKey(io.env[e.apiKeyEnv ?? loaded.config.apiKeyEnv ?? 'RELAY_API_KEY']),
   }));
   const doc = {
     configFile: loaded.file ?? null,
     selected: settings ? settings.endpoints.map((e) => ({
-      name: e.name, baseUrl: e.baseUrl, source: e.source, apiKeyEnv: e.apiKeyEnv, key: maskKey(e.apiKey),
+      name: e.name, baseUrl: shownUrl(e.baseUrl), source: e.source, apiKeyEnv: e.apiKeyEnv, key: maskKey(e.apiKey),
       headers: Object.keys(e.headers),
     })) : null,
     selectError: endpointsError ?? null,

@@ -1,6 +1,7 @@
 import type { Io } from '../cli/io.js';
 import type { RequestFlags } from '../cli/request-flags.js';
 import { setupRequests } from './request-setup.js';
+import { shownUrl } from '../core/http1-head.js';
 
 export async function models(opts: RequestFlags & { json?: boolean }, io: Io): Promise<number> {
   const setup = await setupRequests(opts, io);
@@ -8,7 +9,7 @@ export async function models(opts: RequestFlags & { json?: boolean }, io: Io): P
   const client = setup.clientFor(endpoint);
   try {
     const list = await client.models();
-    const url = endpoint.baseUrl.replace(/\/\/[^/@]*@/, '//'); // never a user or password
+    const url = shownUrl(endpoint.baseUrl);
     // Marked in the config, or answered with relay sim's marker header.
     const simulated = Boolean(endpoint.simulated) || client.simulated;
     if (opts.json) {

@@ -6,6 +6,7 @@ import { DEFAULT_RETRY } from '../core/retry.js';
 import { Router, type ProbeResult } from '../core/router.js';
 import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
 import { setupRequests } from './request-setup.js';
+import { shownUrl } from '../core/http1-head.js';
 
 export async function routeStatus(opts: RequestFlags & { probes?: string; json?: boolean }, io: Io): Promise<number> {
   const probes = Number(opts.probes ?? 3);
@@ -27,7 +28,7 @@ export async function routeStatus(opts: RequestFlags & { probes?: string; json?:
       const ok = rs.filter((r) => !r.error);
       const times = ok.map((r) => r.probeMs!).sort((a, b) => a - b);
       return {
-        name: s.endpoints[i].name, url: s.endpoints[i].baseUrl.replace(/\/\/[^/@]*@/, '//'), via: s.endpoints[i].via ?? null, region: s.endpoints[i].region ?? null,
+        name: s.endpoints[i].name, url: shownUrl(s.endpoints[i].baseUrl), via: s.endpoints[i].via ?? null, region: s.endpoints[i].region ?? null,
         // Marked in the config, or seen answering with relay sim's marker header.
         simulated: Boolean(s.endpoints[i].simulated) || rs.some((r) => r.simulated),
         healthy: ok.length === rs.length, probes: rs.length, failures: rs.length - ok.length,

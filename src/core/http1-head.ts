@@ -31,3 +31,8 @@ export function endpointUrl(baseUrl: string, path: string): URL {
 export function requestText(head: string, body: string): string {
   return body ? `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` : `${head}\r\n`;
 }
+
+/** A base URL as it may be printed: a user and password in it are credentials, never shown. */
+export function shownUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/\/[^/@]*@/, '//');
+}

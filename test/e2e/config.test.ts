@@ -27,6 +27,16 @@ describe('configuration', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it('a user and password in a base URL (file or environment) are never shown, in text or --json', async () => {
+    const dir = folder({ '.relayrc.yaml': 'endpoints:\n  gw: { baseUrl: "http://ann:file-pass-123@127.0.0.1:9/v1" }\n' });
+    for (const json of [[], ['--json']]) {
+      const r = await runRelay(['config', ...json], { cwd: dir, env: { RELAY_BASE_URL: 'http://bob:env-pass-456@127.0.0.1:9/v1' } });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('http://127.0.0.1:9/v1');
+      for (const secret of ['file-pass-123', 'env-pass-456', 'ann:', 'bob:']) expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+  });
+
   it('flags beat the environment, which beats the file', async () => {
     const dir = folder({ 'relay.config.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1/v1', defaultModel: 'file-model' }) });
     const env = { RELAY_BASE_URL: 'http://127.0.0.1:2/v1', RELAY_MODEL: 'env-model' };
