@@ -72,15 +72,3 @@ export async function resolveTargets(flags: BenchFlags, resolved: ResolvedEndpoi
   }
   return out;
 }
-
-/** A URL fit for reports: no user:password part. */
-export function publicUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}

@@ -17,7 +17,8 @@ import { buildRequests, requestSampler } from '../bench/workload.js';
 import { benchSettings, warmupFor, type BenchFlags } from './bench-options.js';
 import { emitReport, finalCheck } from './bench-output.js';
 import { benchProgress } from './bench-progress.js';
-import { publicUrl, resolveTargets, targetFlags } from './bench-targets.js';
+import { resolveTargets, targetFlags } from './bench-targets.js';
+import { shownUrl } from '../core/http1-head.js';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/resolve.js';
 
@@ -43,7 +44,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   // One connection pool per origin, shared by all targets: every target gets the same warmed connections.
   const pools = new Pools();
   const targets: BenchTarget[] = endpoints.map((e) => ({
-    info: { name: e.name, url: publicUrl(e.baseUrl), region: e.region, via: e.via, simulated: e.simulated === true },
+    info: { name: e.name, url: shownUrl(e.baseUrl), region: e.region, via: e.via, simulated: e.simulated === true },
     send: rawSender(e, {
       stream: s.stream, includeUsage: st.includeUsage, timeoutMs: st.timeoutMs.value, idleTimeoutMs: st.idleTimeoutMs.value,
       connectTimeoutMs: st.connectTimeoutMs.value, userAgent: `relay/${relayVersion()}`, pools, signal: controller.signal,

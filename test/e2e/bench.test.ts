@@ -108,6 +108,16 @@ describe('relay bench', () => {
     expect(r.stderr).toMatch(/flaky\*?\s+300\s+\d+\s+\d+ \((\d+\.\d)%\)/);
   });
 
+  it('a target URL with user:password: the report, the CSV and the raw rows show the URL without them', async () => {
+    const url = sim.baseUrl('sg-direct').replace('http://', 'http://ops:bench-pass-789@');
+    const r = await runRelay(['bench', `--target=sg=${url}`, '-m', 'sim-1', '-n', '3', '-c', '1', '--warmup', '0', '--json', '--csv', file('userinfo.csv'), '--raw', file('userinfo-raw.csv')]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).targets[0].url).toBe(sim.baseUrl('sg-direct'));
+    for (const text of [r.stdout, r.stderr, readFileSync(file('userinfo.csv'), 'utf8'), readFileSync(file('userinfo-raw.csv'), 'utf8')]) {
+      expect(text).not.toContain('bench-pass-789');
+    }
+  });
+
   it('--max-error-rate reads 0.02 and 2% alike (exit 7 over it, with the report still out), and refuses a bare 2', async () => {
     const args = [t('flaky'), '-m', 'sim-1', '-n', '60', '-c', '4', '--warmup', '0', '--seed', '4', '--json'];
     for (const share of ['0.02', '2%']) {
