@@ -4,6 +4,7 @@ import { parseDecimal } from '../cost/rational.js';
 import { parseTtl } from '../batch/cache.js';
 import { toFemto } from '../batch/pricing.js';
 import { parseShare, SHARE_HELP } from './share-flag.js';
+import { shownUrl } from '../core/http1-head.js';
 
 // `relay batch` flags -> checked settings. Every problem is reported at once, one per line.
 
@@ -115,7 +116,10 @@ export function parseBatchOptions(o: BatchOptions): BatchSettings {
 export function resumeCommand(argv: string[]): string {
   const args = argv.filter((a) => a !== '--overwrite' && a !== '--dry-run');
   if (!args.includes('--resume')) args.push('--resume');
-  return ['relay', ...args.map(shellQuote)].join(' ');
+  // A user:password in a URL argument is a credential: printed without it, and said so.
+  const shown = args.map((a) => (/^https?:/i.test(a) ? shownUrl(a) : a));
+  const cut = shown.some((a, i) => a !== args[i]);
+  return ['relay', ...shown.map(shellQuote)].join(' ') + (cut ? ' (the user:password of the URL left out: add it back, or set it in RELAY_BASE_URL)' : '');
 }
 
 export function shellQuote(a: string): string {

@@ -3,6 +3,7 @@ import { resolveSettings, type ResolvedEndpoint } from '../config/resolve.js';
 import { usageError } from '../core/errors.js';
 import type { Io } from '../cli/io.js';
 import type { BenchFlags } from './bench-options.js';
+import { shownUrl } from '../core/http1-head.js';
 
 // Which endpoints a bench run hits: --target NAME=URL (repeatable), --regions from the config's
 // endpoints, or whatever --endpoint / --base-url / the config resolve to, as every command does.
@@ -14,12 +15,12 @@ export function parseTarget(spec: string): { name: string; url: string; region?:
   const eq = spec.indexOf('=');
   const name = eq > 0 ? spec.slice(0, eq).trim() : '';
   const url = eq > 0 ? spec.slice(eq + 1).trim() : '';
-  if (!name || !url) throw usageError(`--target takes NAME=URL, e.g. sg-direct=http://127.0.0.1:8080/v1, got "${spec}"`);
+  if (!name || !url) throw usageError(`--target takes NAME=URL, e.g. sg-direct=http://127.0.0.1:8080/v1, got "${eq > 0 ? `${name}=${shownUrl(url)}` : shownUrl(spec)}"`);
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
   } catch {
-    throw usageError(`--target ${name}: "${url}" is not an http(s) base URL like http://127.0.0.1:8080/v1`);
+    throw usageError(`--target ${name}: "${shownUrl(url)}" is not an http(s) base URL like http://127.0.0.1:8080/v1`);
   }
   const m = PAIR_NAME.exec(name);
   return { name, url, ...(m ? { region: m[1], via: m[2]!.toLowerCase() as 'direct' | 'relay' } : {}) };

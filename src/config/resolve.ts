@@ -4,6 +4,7 @@ import type { RequestFlags } from '../cli/request-flags.js';
 import type { LoadedConfig } from './load.js';
 import type { EndpointConfig, RelayConfig, RouteConfig } from './schema.js';
 import type { BreakerSettings } from '../core/breaker.js';
+import { shownUrl } from '../core/http1-head.js';
 
 // Precedence: flags > environment > config file > built-in defaults (DESIGN 3).
 // Every value remembers where it came from, for `relay config` and for error messages.
@@ -124,7 +125,7 @@ function selectEndpoints(flags: RequestFlags, loaded: LoadedConfig, env: NodeJS.
   const adHoc = (url: string, source: string) => {
     let u: URL;
     // A URL that does not parse is echoed without its user:password part.
-    try { u = new URL(url); } catch { throw usageError(`base URL "${url.replace(/\/\/[^/@]*@/, '//…@')}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
+    try { u = new URL(url); } catch { throw usageError(`base URL "${shownUrl(url)}" (${source}) is not a valid URL; it looks like http://127.0.0.1:8080/v1`); }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`base URL "${u.protocol}//…" (${source}) must start with http:// or https://`);
     return { endpoints: [endpointFrom('default', { baseUrl: url }, cfg, flags, env, source)] };
   };

@@ -1,6 +1,8 @@
 // The configuration file's shape and its validation. Validation reports every problem at once,
 // as `path: message` lines (CONVENTIONS 9).
 
+import { shownUrl } from '../core/http1-head.js';
+
 export interface EndpointConfig {
   baseUrl: string;
   apiKeyEnv?: string;
@@ -67,7 +69,7 @@ function checkUrl(v: unknown, path: string, problems: string[]): void {
     const u = new URL(v);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`${path}: must start with http:// or https://`);
   } catch {
-    problems.push(`${path}: "${v}" is not a valid URL`);
+    problems.push(`${path}: "${shownUrl(v)}" is not a valid URL`);
   }
 }
 

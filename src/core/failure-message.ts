@@ -1,5 +1,5 @@
 import { EXIT, RelayError } from './errors.js';
-import { redact } from './redact.js';
+import { clip, printable } from './server-text.js';
 import { isCertificateCode, type Failure } from './retry.js';
 
 // Turns the last failed attempt into the one-line error the user reads (CONVENTIONS 3):
@@ -27,15 +27,6 @@ export interface FailureContext {
   cause?: unknown;
 }
 
-/**
- * Server text as it may be printed: keys masked before anything is cut (a key cut in two no longer
- * matches, and its first part would show), control characters dropped (a terminal would obey
- * them), one line.
- */
-function printable(text: string): string {
-  return redact(text).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
 function serverMessage(body: unknown): { message?: string; type?: string; code?: string } {
   if (body && typeof body === 'object') {
     const b = body as Record<string, any>;
@@ -48,9 +39,6 @@ function serverMessage(body: unknown): { message?: string; type?: string; code?:
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
-function clip(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
-}
 
 export function failureToError(ctx: FailureContext): RelayError {
   const f = ctx.failure;
@@ -129,8 +117,8 @@ export function failureToError(ctx: FailureContext): RelayError {
         { ...base, code: 'truncated', exitCode: EXIT.network, retryable: true });
     case 'stream_error': {
       const e = f.error;
-      const detail = [e.type, e.code].filter(Boolean).join(', ');
-      return new RelayError(`error inside the stream from ${ctx.endpoint}: ${oneLine(e.message)}${detail ? ` (${detail})` : ''}${tries}${rid}`,
+      const detail = [e.type, e.code].filter(Boolean).map((x) => printable(String(x))).join(', ');
+      return new RelayError(`error inside the stream from ${ctx.endpoint}: ${printable(e.message)}${detail ? ` (${detail})` : ''}${tries}${rid}`,
         { ...base, code: e.code ?? e.type ?? 'stream_error', type: e.type, serverCode: e.code, exitCode: EXIT.api, retryable: e.type === 'server_error' || e.code === 'server_error' });
     }
   }

@@ -32,7 +32,14 @@ export function requestText(head: string, body: string): string {
   return body ? `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` : `${head}\r\n`;
 }
 
-/** A base URL as it may be printed: a user and password in it are credentials, never shown. */
-export function shownUrl(baseUrl: string): string {
-  return baseUrl.replace(/\/\/[^/@]*@/, '//');
+/**
+ * A URL as it may be printed: a user and password in it are credentials, never shown. Also for
+ * text that does not parse as a URL (it goes into error messages): the authority is cut at its
+ * last "@", as a URL parser splits it, whatever slashes follow the scheme ("http:u:p@h" parses).
+ */
+export function shownUrl(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:[\\/]*)([^\\/?#]*)([\s\S]*)$/i.exec(url);
+  if (!m) return url;
+  const at = m[2]!.lastIndexOf('@');
+  return at < 0 ? url : m[1]! + m[2]!.slice(at + 1) + m[3]!;
 }

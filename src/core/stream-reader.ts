@@ -1,5 +1,6 @@
 import { createAssembler, extractServerError } from './assemble.js';
 import { createSseDecoder } from './sse.js';
+import { clip, printable } from './server-text.js';
 import type { Assembled, SseEvent, StreamDelta } from './types.js';
 
 // Glues the SSE decoder, JSON and the assembler for one HTTP stream body.
@@ -28,8 +29,9 @@ function isDone(data: string): boolean {
   return data.length < 16 && data.trim() === '[DONE]';
 }
 
+/** Server data quoted in a message: masked and made printable before it is cut (server-text.ts). */
 function snippet(s: string): string {
-  return s.length > MAX_SNIPPET ? s.slice(0, MAX_SNIPPET) + '…' : s;
+  return clip(printable(s), MAX_SNIPPET);
 }
 
 export function createStreamReader(opts: StreamReaderOptions = {}): StreamReader {

@@ -37,6 +37,18 @@ describe('configuration', () => {
     }
   });
 
+  it('a base URL that does not parse is quoted in the error without its user:password (file, flag, --target)', async () => {
+    const dir = folder({ 'relay.config.json': JSON.stringify({ baseUrl: 'http://u:PASSWORD123@127.0.0.1:99999/v1' }) });
+    const file = await runRelay(['models'], { cwd: dir });
+    expect(file.code).toBe(3);
+    expect(file.stderr).toMatch(/baseUrl: "http:\/\/127\.0\.0\.1:99999\/v1" is not a valid URL/);
+    const flag = await runRelay(['chat', '-m', 'm', '--base-url', 'http://u:Zq@7w@127.0.0.1:99999/v1', 'hi']);
+    expect(flag.code).toBe(2);
+    const target = await runRelay(['bench', '-m', 'm', '--target', 'http://u:Zq7w@127.0.0.1:1/v1']);
+    expect(target.code).toBe(2);
+    for (const r of [file, flag, target]) for (const secret of ['PASSWORD123', 'Zq', '7w@']) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
   it('flags beat the environment, which beats the file', async () => {
     const dir = folder({ 'relay.config.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1/v1', defaultModel: 'file-model' }) });
     const env = { RELAY_BASE_URL: 'http://127.0.0.1:2/v1', RELAY_MODEL: 'env-model' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verdict } from '../../src/commands/batch.js';
-import type { BatchSettings } from '../../src/commands/batch-options.js';
+import { resumeCommand, type BatchSettings } from '../../src/commands/batch-options.js';
 import type { BatchSummary } from '../../src/batch/stats.js';
 import { summaryText } from '../../src/commands/batch-report.js';
 import type { Style } from '../../src/output/style.js';
@@ -71,5 +71,12 @@ describe('batch summary text', () => {
     expect(text).toMatch(/not run, of 1 line\n/);
     expect(text).toMatch(/\(1 line with no known price\)/);
     expect(text).toMatch(/\| 1 request \(1 retry\) in /);
+  });
+});
+
+describe('the resume command', () => {
+  it('leaves out the user:password of a URL and says so; other arguments stay as given', () => {
+    const cmd = resumeCommand(['batch', 'in.jsonl', '-o', 'out.jsonl', '--base-url', 'http://u:Zq@7w@127.0.0.1:8/v1', '--system', 'Note: mail me@x.com']);
+    expect(cmd).toBe("relay batch in.jsonl -o out.jsonl --base-url http://127.0.0.1:8/v1 --system 'Note: mail me@x.com' --resume (the user:password of the URL left out: add it back, or set it in RELAY_BASE_URL)");
   });
 });

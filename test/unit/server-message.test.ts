@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failureToError } from '../../src/core/failure-message.js';
 import { registerSecret } from '../../src/core/redact.js';
+import { createStreamReader } from '../../src/core/stream-reader.js';
+import { shownUrl } from '../../src/core/http1-head.js';
 
 // What a server says is quoted in relay's one-line errors; it is the server's text, so it can
 // carry terminal escapes or echo the key back. Neither may reach the user.
@@ -27,5 +29,40 @@ describe('the server\'s words in an error message', () => {
     for (const m of [http(401, { error: { message: text } }), http(400, text)]) {
       expect(m).not.toContain(KEY.slice(0, 12));
     }
+  });
+});
+
+describe('errors inside a stream', () => {
+  const streamError = (error: { message: string; type?: string; code?: string }) => failureToError({
+    failure: { kind: 'stream_error', error }, url: 'http://127.0.0.1:1/v1/chat/completions', endpoint: 'default',
+    apiKeyEnv: 'RELAY_API_KEY', hasKey: true, attempts: 1, timeoutMs: 600_000, idleTimeoutMs: 0,
+  }).message;
+
+  it('message, type and code lose their control characters', () => {
+    const m = streamError({ message: 'bad\u001b]0;PWNED\u0007 thing', type: 't\u001b[31m', code: 'c\u0007' });
+    expect(m).toContain('PWNED');
+    expect(m).not.toMatch(/[\u0000-\u001f\u007f]/);
+  });
+
+  it.each(['event: error\ndata: ', 'data: '])('data that is not JSON (after "%s") is masked before it is cut to 200 characters', (prefix) => {
+    const reader = createStreamReader();
+    const text = `\u001b]0;PWNED\u0007${'x'.repeat(165)} key=${KEY} end`;
+    reader.push(Buffer.from(`data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n${prefix}${text}\n\n`));
+    const state = reader.end();
+    expect(state.error?.message).toBeDefined();
+    expect(state.error!.message).not.toContain(KEY.slice(0, 12));
+    expect(state.error!.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+  });
+});
+
+describe('URLs in messages', () => {
+  it.each([
+    ['http://u:Zq@7w@127.0.0.1:1/v1', 'http://127.0.0.1:1/v1'], // the parser splits at the last @
+    ['http:u:Zq7w@127.0.0.1:1/v1', 'http:127.0.0.1:1/v1'], // no slashes: still parses as a URL
+    ['http://TOKEN1234567@h:1/v1', 'http://h:1/v1'],
+    ['http://u:p@127.0.0.1:99999/v1', 'http://127.0.0.1:99999/v1'], // does not parse (port), still cut
+    ['https://h/v1?x=a@b', 'https://h/v1?x=a@b'], // an @ in the query is not a user
+  ])('%s is shown as %s', (url, shown) => {
+    expect(shownUrl(url)).toBe(shown);
   });
 });
