@@ -41,8 +41,6 @@ export interface LineEnv {
   retries: number;
   pricer?: Pricer;
   now(): number;
-  /** Ctrl-C was pressed: no further attempt may start. */
-  interrupted(): boolean;
   onAttempt(): void;
   onRetry(item: BatchItem, info: RetryInfo): void;
   onWarning(message: string): void;
@@ -104,7 +102,8 @@ class LineCall implements ChatCallOptions {
 
   beforeAttempt(): Promise<void> | void {
     const env = this.env;
-    if (env.interrupted()) throw interrupted('stopped before sending (Ctrl-C)');
+    // Stopped (Ctrl-C, or a 401 that shows the key is wrong): no attempt may start, first or retry.
+    if (env.stopSignal.aborted) throw interrupted('stopped before sending');
     // Admitted at once (the usual case without limits): no promise, no microtask.
     this.ticket = env.queue.admitNow(this.reserve);
     if (this.ticket) {

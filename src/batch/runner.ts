@@ -50,7 +50,6 @@ export interface RunnerOptions {
   keyWorked?: boolean;
 }
 
-
 export class BatchRunner extends EventEmitter {
   readonly stats = new BatchStats();
   private readonly queue: AdmissionQueue;
@@ -58,7 +57,7 @@ export class BatchRunner extends EventEmitter {
   private active = 0;
   private allowed: number;
   private readonly flights = new Set<Flight>();
-  /** Ctrl-C ends every wait; the end of the grace period ends requests on the wire too (line.ts). */
+  /** Ctrl-C or a 401 ends every wait and lets no attempt start; the end of the grace period ends requests on the wire too (line.ts). */
   private readonly stopController = new AbortController();
   private readonly abortController = new AbortController();
   /** Identical requests: null when dedup is off or nothing repeats. */
@@ -66,8 +65,6 @@ export class BatchRunner extends EventEmitter {
   private readonly window?: ReorderWindow<{ rec: OutputRecord; ok: boolean; cost: bigint | null; raw?: string }>;
   /** No new lines are scheduled (Ctrl-C or --max-cost). */
   private stopping = false;
-  /** Ctrl-C: lines that are only waiting are cancelled, and none sends another attempt. */
-  private interrupting = false;
   private stoppedBy: BatchSummary['stoppedBy'] = null;
   private authError: string | undefined;
   /** A reply to a request sent with this key succeeded (this run, or the file resumed). */
@@ -100,7 +97,6 @@ export class BatchRunner extends EventEmitter {
       sender: o.sender, queue: this.queue, stopSignal: this.stopController.signal, abortSignal: this.abortController.signal,
       tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
       now: () => clock.now(),
-      interrupted: () => this.interrupting,
       onAttempt: () => this.stats.attempt(),
       onRetry: (it: BatchItem, info: RetryInfo) => {
         this.stats.retries++;
@@ -132,7 +128,6 @@ export class BatchRunner extends EventEmitter {
   /** Ctrl-C: schedule nothing more; cancel lines that are only waiting. */
   stop(): void {
     this.stopScheduling('interrupt');
-    this.interrupting = true;
     this.stopController.abort(new Error('SIGINT'));
   }
 
@@ -264,9 +259,6 @@ export class BatchRunner extends EventEmitter {
 
   private async send(item: BatchItem, recordId: string, key: string): Promise<LineResult> {
     const o = this.o;
-    // Stopped (Ctrl-C, a 401) while this line waited for an identical request's result: it is
-    // cancelled like any waiting line (no record; resume runs it), never sent after the stop.
-    if (this.stopController.signal.aborted) return { ok: false, cost: null };
     const flight: Flight = { waiting: true };
     this.flights.add(flight);
     try {
