@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AttemptOutcome } from '../core/attempt.js';
-import { SIM_MARKER, type RelayClient } from '../core/client.js';
+import type { RelayClient } from '../core/client.js';
+import { SIM_MARKER } from '../core/sim-marker.js';
 import { isRelayError } from '../core/errors.js';
 import type { Router } from '../core/router.js';
 import type { ChatRequest } from '../core/types.js';
@@ -11,8 +12,6 @@ import { failureCode } from './metrics.js';
 // (one attempt through RelayClient, never retried, because a retry would hide the error and
 // stretch the latency); later a whole route (issue 6) behind the same signature.
 
-/** Response header by which `relay sim` marks its replies (config `simulated: true` also works). */
-export const SIM_HEADER = SIM_MARKER;
 
 export interface Outcome {
   ok: boolean;
@@ -47,7 +46,7 @@ export function outcomeOf(out: AttemptOutcome): Outcome | Promise<Outcome> {
   const t = out.timings;
   const o: Outcome = {
     ok: out.ok, status: out.status, start: t.start, ttfb: t.ttfb, ttft: t.ttft, e2e: t.e2e ?? performance.now() - t.start, chunks: t.chunks,
-    simulated: out.headers[SIM_HEADER] !== undefined,
+    simulated: out.headers[SIM_MARKER] !== undefined,
   };
   if (!out.ok) {
     o.code = out.aborted ? 'aborted' : out.failure ? failureCode(out.failure) : 'unknown';

@@ -8,10 +8,8 @@ import { DEFAULT_RETRY, decideRetry, serverWaitMs, sleep, type RetryPolicy } fro
 import { redactHeaders } from './redact.js';
 import { completeUsage } from './usage-estimate.js';
 import { normalizeUsage } from './usage.js';
+import { SIM_MARKER } from './sim-marker.js';
 import type { ChatRequest, ChatResult, StreamDelta, Usage } from './types.js';
-
-/** Response header by which relay sim marks every reply (src/sim/wire.ts sends it). */
-export const SIM_MARKER = 'x-relay-sim';
 
 export interface Endpoint {
   name: string;
@@ -172,10 +170,10 @@ export class RelayClient {
     }
   }
 
-  /** GET /models: the ids the endpoint serves. */
   /** The endpoint answered GET /models with relay sim's marker header: its figures are simulated. */
   simulated = false;
 
+  /** GET /models: the ids the endpoint serves. */
   async models(signal?: AbortSignal): Promise<Array<{ id: string; owned_by?: string }>> {
     const url = this.url('/models');
     const out = await runAttempt({

@@ -6,7 +6,7 @@ import type { ProfileState, SimShared } from './state.js';
 import { nextIds } from './state.js';
 import { StreamWriter } from './stream.js';
 import { DEFAULT_REPLY_TOKENS, estimatePromptTokens, requestMaxTokens, simReply, type RequestLike, type SimReply } from './text.js';
-import { ERR, SIM_HEADER, completionBody } from './wire.js';
+import { ERR, SIM_MARKER, completionBody } from './wire.js';
 
 // One POST /chat/completions, from the first body byte to the last reply byte. The order of
 // decisions is fixed so that scripts and seeds give the same outcome every run:
@@ -121,7 +121,7 @@ class Exchange {
     this.p.count(status);
     const limits = this.p.limits.active ? this.p.limits.headers(performance.now()) : [];
     this.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)),
-      'x-request-id', this.ids.requestId, SIM_HEADER, this.p.name, ...limits, ...extra]);
+      'x-request-id', this.ids.requestId, SIM_MARKER, this.p.name, ...limits, ...extra]);
     this.res.end(body);
     this.settle();
   }
@@ -221,7 +221,7 @@ class Exchange {
         if (this.res.destroyed) return;
         const limits = p.limits.active ? p.limits.headers(performance.now()) : [];
         this.res.writeHead(200, ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache',
-          'x-request-id', this.ids.requestId, SIM_HEADER, p.name, ...limits]);
+          'x-request-id', this.ids.requestId, SIM_MARKER, p.name, ...limits]);
         p.count(200);
         this.outcome = cut ? `200 ${cut}` : '200';
         this.writer = new StreamWriter(this.res, this.shared.clock, {
@@ -262,7 +262,7 @@ class Exchange {
       this.outcome = '200 truncate';
       this.served = Math.floor(completion / 2);
       p.count(200);
-      this.res.writeHead(200, ['content-type', 'application/json', 'x-request-id', this.ids.requestId, SIM_HEADER, p.name]);
+      this.res.writeHead(200, ['content-type', 'application/json', 'x-request-id', this.ids.requestId, SIM_MARKER, p.name]);
       this.res.end(out.slice(0, Math.floor(out.length / 2)));
       this.settle();
     });

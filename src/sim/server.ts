@@ -7,7 +7,7 @@ import { handleChat } from './handler.js';
 import { DEFAULT_SETTINGS, checkProfileName, parseProfileSpec, patchFromObject, resolveProfile, type ProfileSettings } from './profiles.js';
 import { mix32 } from './random.js';
 import { ProfileState, addStats, emptyStats, type SimShared, type SimStats } from './state.js';
-import { ERR, SIM_HEADER, modelBody, modelsBody } from './wire.js';
+import { ERR, SIM_MARKER, modelBody, modelsBody } from './wire.js';
 
 export type { ProfileSettings } from './profiles.js';
 export type { ProfileStats, SimStats } from './state.js';
@@ -195,7 +195,7 @@ function small(shared: SimShared, p: ProfileState, req: IncomingMessage, res: Se
   const send = (status: number, body: string) => {
     if (res.destroyed) return;
     p.count(status);
-    res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), SIM_HEADER, p.name]);
+    res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), SIM_MARKER, p.name]);
     res.end(body);
   };
   const reply = (): void => {

@@ -1,5 +1,5 @@
-/** Every simulated reply says so (value: the profile name), so clients can label its figures as simulated. */
-export const SIM_HEADER = 'x-relay-sim';
+// Every simulated reply carries SIM_MARKER (value: the profile name), so clients can label its figures as simulated.
+export { SIM_MARKER } from '../core/sim-marker.js';
 
 // The OpenAI wire shapes the simulator writes, as string templates: the hot path concatenates a
 // per-request prefix with precomputed pieces instead of building and serialising objects.
