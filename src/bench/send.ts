@@ -12,7 +12,6 @@ import { failureCode } from './metrics.js';
 // (one attempt through RelayClient, never retried, because a retry would hide the error and
 // stretch the latency); later a whole route (issue 6) behind the same signature.
 
-
 export interface Outcome {
   ok: boolean;
   /** HTTP status, 0 when none arrived. */

@@ -44,7 +44,6 @@ export function exactUsd(v: Rational): string {
   return (v.sign() < 0 ? '-$' + whole!.slice(1) : '$' + whole) + '.' + frac.padEnd(2, '0');
 }
 
-/** Splits one normalised usage object; cache writes are taken out of the prompt, never added to it. */
 /** DESIGN 7's split as plain token counts: [uncached input, cached input, cache writes, output]. */
 export function splitCounts(u: Usage): [number, number, number, number] {
   const cached = Math.min(u.cachedTokens, u.promptTokens);
@@ -52,6 +51,7 @@ export function splitCounts(u: Usage): [number, number, number, number] {
   return [u.promptTokens - cached - writes, cached, writes, u.completionTokens];
 }
 
+/** Splits one normalised usage object; cache writes are taken out of the prompt, never added to it. */
 export function splitUsage(u: Usage): TokenSplit {
   const [uncached, cached, writes, output] = splitCounts(u);
   return { uncachedInput: int(uncached), cachedInput: int(cached), cacheWrite: int(writes), output: int(output) };

@@ -6,7 +6,8 @@ import { TokenBucket } from './token-bucket.js';
 // - a request whose reservation exceeds a whole minute of --tpm runs alone: it waits until nothing
 //   else holds tokens and the bucket is full, then its debt holds everyone else back;
 // - the server is listened to: x-ratelimit-remaining-* at 0 pauses admissions until the matching
-//   reset (and what remains of the request window, less requests in flight, is a budget), and every 429 lowers the pace by `paceDown` (multiplicative), every success raises it by
+//   reset (and what remains of the request window, less requests in flight, is a budget), and
+//   every 429 lowers the pace by `paceDown` (multiplicative), every success raises it by
 //   `paceUp` (additive), within [minPace, 1]. With a 429 share s the pace settles near
 //   paceUp(1-s)/(s x paceDown): random 10% 429s keep ~90% of the pace, a real overshoot drives it
 //   down to the floor quickly. The pace scales both bucket refills and the concurrency (see runner).

@@ -196,37 +196,35 @@ describe('Pool', () => {
     pools.close();
   });
 
+  /** 20 requests one after another, each expected to succeed; resolves with the connections the server saw. */
+  async function twentyOk(onConnection: (sock: Socket) => void): Promise<number> {
+    let connections = 0;
+    const url = await listen(netServer((sock) => {
+      connections++;
+      onConnection(sock);
+    }));
+    const pools = new Pools();
+    for (let i = 0; i < 20; i++) expect(await exchange(pools, url)).toEqual({ status: 200, body: 'ok' });
+    pools.close();
+    return connections;
+  }
+
   it('a server that closes after every response without Connection: close loses no request', async () => {
     // Each response is followed by a FIN the client learns of only after it could have reused the
     // connection; the pool notices on the first one and then gives every request its own.
-    let connections = 0;
-    const body = 'ok';
-    const srv = netServer((sock) => {
-      connections++;
+    expect(await twentyOk((sock) => {
       sock.on('error', () => {});
-      sock.once('data', () => sock.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`));
-    });
-    const url = await listen(srv);
-    const pools = new Pools();
-    for (let i = 0; i < 20; i++) expect(await exchange(pools, url)).toEqual({ status: 200, body: 'ok' });
-    expect(connections).toBe(20);
-    pools.close();
+      sock.once('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    })).toBe(20);
   });
 
   it('a stray CRLF after each response: every request succeeds on one connection', async () => {
-    let connections = 0;
-    const srv = netServer((sock) => {
-      connections++;
+    expect(await twentyOk((sock) => {
       sock.on('data', () => {
         sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
         setImmediate(() => sock.write('\r\n'));
       });
-    });
-    const url = await listen(srv);
-    const pools = new Pools();
-    for (let i = 0; i < 20; i++) expect(await exchange(pools, url)).toEqual({ status: 200, body: 'ok' });
-    expect(connections).toBe(1);
-    pools.close();
+    })).toBe(1);
   });
 
   it('connection refused', async () => {
