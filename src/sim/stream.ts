@@ -39,6 +39,8 @@ export class StreamWriter {
   /** performance.now() when the first token and the last byte were written (0: not yet). */
   firstAt = 0;
   lastAt = 0;
+  /** The first token goes out with the end of the stream (one tick wrote it all). */
+  private firstInEnd = false;
 
   constructor(private readonly res: ServerResponse, private readonly clock: Clock, private readonly plan: StreamPlan, id: string, created: number, model: string,
     private readonly onDone: () => void) {
@@ -100,8 +102,8 @@ export class StreamWriter {
     if (!corked) res.cork();
     // Write what is due (a quarter millisecond early is closer to on time than a whole timer late).
     let wrote = false;
+    const first = this.k === 0;
     while (this.k < this.run && this.due(this.k) <= now + 0.25) {
-      if (this.k === 0) this.firstAt = now;
       this.emit(this.k++);
       wrote = true;
     }
@@ -112,10 +114,16 @@ export class StreamWriter {
     }
     if (wrote) this.lastWrite = now;
     if (this.k < this.run) {
-      process.nextTick(uncork, res);
+      // Flushed now, not on the next tick: a pump that serves many streams would otherwise hold
+      // every write until its end, and the first token's time would be taken before its bytes
+      // left. firstAt is the moment the kernel has them (the truth a client's TTFT is held to).
+      if (corked) process.nextTick(uncork, res);
+      else res.uncork();
+      if (first && wrote) this.firstAt = performance.now();
       this.schedule(now);
       return;
     }
+    this.firstInEnd = first && wrote;
     this.end(); // end() uncorks fully
   };
 
@@ -159,6 +167,7 @@ export class StreamWriter {
     }
     res.end();
     this.lastAt = performance.now();
+    if (this.firstInEnd) this.firstAt = this.lastAt;
     this.stopped = true;
     this.onDone();
   }
