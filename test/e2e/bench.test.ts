@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,23 @@ afterAll(async () => {
 
 const t = (name: string) => `--target=${name}=${sim.baseUrl(name)}`;
 const file = (name: string) => join(dir, name);
+
+/** Resolves once `path` holds `n` whole measured rows (watched, not polled). */
+async function rowsOnDisk(path: string, n: number): Promise<void> {
+  const has = () => existsSync(path) && readFileSync(path, 'utf8').split('\n').slice(0, -1).filter((l) => l.startsWith('measure,')).length >= n;
+  if (has()) return;
+  await new Promise<void>((resolve) => {
+    const w = watch(join(path, '..'), () => {
+      if (!has()) return;
+      w.close();
+      resolve();
+    });
+    if (has()) {
+      w.close();
+      resolve();
+    }
+  });
+}
 
 describe('relay bench', () => {
   it('--help gives every metric definition on one line', async () => {
@@ -204,6 +221,8 @@ describe('relay bench', () => {
       };
       sim.proc.stderr!.on('data', onData);
     });
+    // Rows reach the disk while the run goes on, not only at its end.
+    await rowsOnDisk(file('sigint.csv'), 8);
     run.proc.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
