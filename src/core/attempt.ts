@@ -5,6 +5,7 @@ import { unwatch, watch, watched, type Expiry, type Watched } from './http1-watc
 import { createStreamReader, isComplete, type StreamReader } from './stream-reader.js';
 import type { Failure } from './retry.js';
 import type { Assembled, StreamDelta, Timings } from './types.js';
+import { readTime } from './read-clock.js';
 
 // One HTTP attempt: send, read, classify. No retries here (client.ts decides), no printing.
 // It runs on the HTTP/1.1 pool (http1-pool.ts) as an event listener: no stream objects, no
@@ -129,7 +130,7 @@ class Attempt implements ExchangeEvents, Watched {
   }
 
   onHead(status: number, headers: Record<string, string>): void {
-    const now = performance.now();
+    const now = readTime(this.start);
     this.last = now;
     this.idleMs = this.input.idleTimeoutMs;
     const out = this.out;
@@ -160,7 +161,7 @@ class Attempt implements ExchangeEvents, Watched {
   }
 
   onBody(chunk: Buffer): void {
-    this.last = performance.now();
+    this.last = readTime(this.start);
     const reader = this.reader;
     if (reader) {
       if (this.settled) return; // after [DONE]: read only to keep the connection usable
@@ -188,8 +189,9 @@ class Attempt implements ExchangeEvents, Watched {
   onEnd(): void {
     this.over();
     if (this.settled) return;
-    if (this.reader) return this.finish(this.reader.end());
     const out = this.out;
+    out.timings.e2e ??= this.last - this.start; // the read of the last byte, not the parsing after it
+    if (this.reader) return this.finish(this.reader.end());
     const parts = this.parts!;
     const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
     let body: unknown = text;
@@ -207,7 +209,7 @@ class Attempt implements ExchangeEvents, Watched {
     }
     out.body = body;
     out.bodyText = text;
-    const at = performance.now() - this.start;
+    const at = out.timings.e2e;
     out.timings.ttft = at;
     if (this.input.rawBody) {
       out.ok = true;

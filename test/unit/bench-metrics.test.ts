@@ -29,15 +29,18 @@ let clock = 0;
 /** The connection pool (the driver's and the client's), replaced by one that plays the trace (the HTTP parser has its own tests). */
 function replayPool(t: Pick<Trace, 'status' | 'headers' | 'headersAt' | 'reads'>): Pools {
   const send = (_bytes: Buffer, e: ExchangeEvents) => {
-    setImmediate(() => {
-      clock = t.headersAt;
-      e.onHead(t.status, t.headers);
-      for (const r of t.reads) {
-        clock = r.at;
-        e.onBody(Buffer.from(r.data, 'utf8'));
-      }
-      e.onEnd();
+    // Each read in a turn of its own, as reads that arrive at different times are: reads of one
+    // turn share one time (core/read-clock.ts).
+    const steps = [
+      () => { clock = t.headersAt; e.onHead(t.status, t.headers); },
+      ...t.reads.map((r) => () => { clock = r.at; e.onBody(Buffer.from(r.data, 'utf8')); }),
+      () => e.onEnd(),
+    ];
+    const play = (i: number) => setImmediate(() => {
+      steps[i]!();
+      if (i + 1 < steps.length) play(i + 1);
     });
+    play(0);
     return { abort() {}, connecting: false };
   };
   return { get: () => ({ send }), close() {} } as unknown as Pools;
