@@ -61,7 +61,7 @@ export class StreamWriter {
     res.cork();
     for (let i = 0; i < this.plan.replies.length; i++) res.write(this.tpl.role(i));
     if (this.plan.ttftMs > 0) {
-      process.nextTick(uncork, res);
+      res.uncork(); // now, not on the next tick: a pump serving many streams would hold it to its end
       this.schedule(this.t0);
     } else {
       this.tick(true);
@@ -102,11 +102,12 @@ export class StreamWriter {
     if (!corked) res.cork();
     // Write what is due (a quarter millisecond early is closer to on time than a whole timer late).
     let wrote = false;
-    const first = this.k === 0;
+    const before = this.k;
     while (this.k < this.run && this.due(this.k) <= now + 0.25) {
       this.emit(this.k++);
       wrote = true;
     }
+    const firstToken = before === 0 && this.k > 0; // a keep-alive comment is not the first token
     const ka = this.plan.keepaliveMs;
     if (!wrote && ka > 0 && this.k < this.run && now >= this.lastWrite + ka - 0.25) {
       res.write(': keep-alive\n\n');
@@ -117,13 +118,13 @@ export class StreamWriter {
       // Flushed now, not on the next tick: a pump that serves many streams would otherwise hold
       // every write until its end, and the first token's time would be taken before its bytes
       // left. firstAt is the moment the kernel has them (the truth a client's TTFT is held to).
-      if (corked) process.nextTick(uncork, res);
-      else res.uncork();
-      if (first && wrote) this.firstAt = performance.now();
+      // Corked by start() (no ttft) or here, it is corked once, so one uncork flushes.
+      res.uncork();
+      if (firstToken) this.firstAt = performance.now();
       this.schedule(now);
       return;
     }
-    this.firstInEnd = first && wrote;
+    this.firstInEnd = firstToken;
     this.end(); // end() uncorks fully
   };
 
@@ -177,8 +178,4 @@ export class StreamWriter {
     for (const r of this.plan.replies) reasoning += r.reasoning.length;
     return { prompt: this.plan.promptTokens, completion: this.served, reasoning };
   }
-}
-
-function uncork(res: ServerResponse): void {
-  res.uncork();
 }

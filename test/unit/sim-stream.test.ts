@@ -29,20 +29,22 @@ function slowResponse(flushMs: number) {
   return { res: res as unknown as ServerResponse, sent };
 }
 
-function writer(res: ServerResponse, clock: PreciseClock, done: () => void) {
+function writer(res: ServerResponse, clock: PreciseClock, ttftMs: number, keepaliveMs: number, done: () => void) {
   const reply = { content: ['a', 'b'], reasoning: [], finishReason: 'stop' as const };
-  return new StreamWriter(res, clock, { replies: [reply], chunkTokens: 1, ttftMs: 5, tps: 1000, includeUsage: false, promptTokens: 1, keepaliveMs: 0 }, 'id', 1, 'sim-1', done);
+  return new StreamWriter(res, clock, { replies: [reply], chunkTokens: 1, ttftMs, tps: 1000, includeUsage: false, promptTokens: 1, keepaliveMs }, 'id', 1, 'sim-1', done);
 }
 
 describe('sim stream timing', () => {
-  it('takes the first token\'s time after its bytes were flushed, for every stream of one pump', async () => {
+  // ttft 0: the first token goes out with the headers; keep-alive 1 ms: comments come before it.
+  it.each([[5, 0], [0, 0], [8, 1]])('ttft %i ms, keep-alive %i ms: the first token\'s time is taken after its bytes were flushed, for every stream of one pump', async (ttftMs, keepaliveMs) => {
     const clock = new PreciseClock();
     const streams = Array.from({ length: 4 }, () => slowResponse(2));
     let finished = 0;
     let allDone: () => void = () => {};
     const done = new Promise<void>((resolve) => { allDone = resolve; });
-    const writers = streams.map(({ res }) => writer(res, clock, () => { if (++finished === streams.length) allDone(); }));
-    for (const w of writers) w.start();
+    const writers = streams.map(({ res }) => writer(res, clock, ttftMs, keepaliveMs, () => { if (++finished === streams.length) allDone(); }));
+    // Started from one pump of the clock, as the simulator starts streams after --latency.
+    for (const w of writers) clock.after(2, () => w.start());
     await done;
     streams.forEach(({ sent }, i) => {
       const first = sent.find((s) => s.text.includes('"content":"a"'));
