@@ -72,8 +72,11 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     configFile: st.configFile,
   };
 
+  // SIGTERM (timeout, docker stop, a cancelled CI job) ends the run as Ctrl-C does: what was
+  // measured is reported, and the raw rows and interval logs are written out whole.
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   let run;
   try {
     run = await runBench({
@@ -93,6 +96,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     });
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     pools.close();
     await router?.close();
   }

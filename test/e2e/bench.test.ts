@@ -209,8 +209,9 @@ describe('relay bench', () => {
     expect(slow).toBeLessThanOrEqual(4); // only the requests in flight at the server when it stalled
   });
 
-  it('Ctrl-C: the run stops at once, reports what it measured, exits 130', async () => {
-    const run = startRelay(['bench', t('fast'), '-m', 'sim-1', '--duration', '60s', '-c', '4', '--warmup', '0', '--seed', '6', '--json', '--raw', file('sigint.csv')]);
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s (Ctrl-C; timeout or docker stop) stops the run at once: it reports what it measured, exits 130', async (signal) => {
+    const raw = file(`${signal}.csv`);
+    const run = startRelay(['bench', t('fast'), '-m', 'sim-1', '--duration', '60s', '-c', '4', '--warmup', '0', '--seed', '6', '--json', '--raw', raw]);
     const before = sim.stderr().split('\n').length;
     await new Promise<void>((resolve) => {
       const onData = () => {
@@ -222,8 +223,8 @@ describe('relay bench', () => {
       sim.proc.stderr!.on('data', onData);
     });
     // Rows reach the disk while the run goes on, not only at its end.
-    await rowsOnDisk(file('sigint.csv'), 8);
-    run.proc.kill('SIGINT');
+    await rowsOnDisk(raw, 8);
+    run.proc.kill(signal);
     const r = await run.done;
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/^relay: interrupted; the results so far were reported$/m);
@@ -233,7 +234,7 @@ describe('relay bench', () => {
     const target = doc.targets[0];
     expect(target.requests).toBeGreaterThanOrEqual(16);
     expect(target.errorsByCode).toEqual({}); // cut-off requests are not the endpoint's errors
-    expect(readRaw(file('sigint.csv')).rows).toHaveLength(target.requests);
+    expect(readRaw(raw).rows).toHaveLength(target.requests);
   });
 
   it('--regions takes endpoints from the config and labels simulated ones', async () => {
