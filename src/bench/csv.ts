@@ -39,7 +39,10 @@ export function summaryCsv(report: BenchReport): string {
   return out;
 }
 
-export const RAW_COLUMNS = ['phase', 'seq', 'target', 'scheduled_ms', 'sent_ms', 'ttfb_ms', 'ttft_ms', 'e2e_ms', 'output_tokens', 'status', 'error'];
+// request_id and sent_epoch_ms (the send on the wall clock, performance.timeOrigin-based) let a
+// row be matched with the server's own log of the request.
+export const RAW_COLUMNS = ['phase', 'seq', 'target', 'scheduled_ms', 'sent_ms', 'ttfb_ms', 'ttft_ms', 'e2e_ms', 'output_tokens', 'status', 'error',
+  'request_id', 'sent_epoch_ms'];
 
 /** Rows are handed to the file in batches: one write per row cost the timing thread a hop to
  * libuv's thread pool for every request, which showed in the latencies it measures at high rates. */
@@ -63,7 +66,8 @@ export class RawWriter {
   write(s: Sample, target: string): void {
     const o = s.outcome;
     this.pending += row([s.warmup ? 'warmup' : 'measure', s.seq, target, fixed3(s.intended), fixed3(s.sent), fixed3(o.ttfb),
-      fixed3(this.stream ? o.ttft : undefined), fixed3(o.e2e), o.outputTokens ?? '', o.status || '', o.ok ? '' : o.code ?? 'unknown']);
+      fixed3(this.stream ? o.ttft : undefined), fixed3(o.e2e), o.outputTokens ?? '', o.status || '', o.ok ? '' : o.code ?? 'unknown',
+      o.requestId, fixed3(performance.timeOrigin + o.start)]);
     if (this.pending.length >= BATCH_CHARS) this.flush();
     else this.timer ??= setTimeout(this.flush, FLUSH_MS).unref();
   }

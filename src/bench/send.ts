@@ -29,6 +29,8 @@ export interface Outcome {
   tokensEstimated?: boolean;
   /** The reply carried the simulator's marker header. */
   simulated?: boolean;
+  /** The server's id for the request (x-request-id or request-id; through a route, else the completion id): to find it in the server's logs. */
+  requestId?: string;
 }
 
 export type Send = (req: ChatRequest, signal?: AbortSignal) => Promise<Outcome>;
@@ -45,7 +47,7 @@ export function outcomeOf(out: AttemptOutcome): Outcome | Promise<Outcome> {
   const t = out.timings;
   const o: Outcome = {
     ok: out.ok, status: out.status, start: t.start, ttfb: t.ttfb, ttft: t.ttft, e2e: t.e2e ?? performance.now() - t.start, chunks: t.chunks,
-    simulated: out.headers[SIM_MARKER] !== undefined,
+    simulated: out.headers[SIM_MARKER] !== undefined, requestId: out.headers['x-request-id'] ?? out.headers['request-id'],
   };
   if (!out.ok) {
     o.code = out.aborted ? 'aborted' : out.failure ? failureCode(out.failure) : 'unknown';
@@ -80,7 +82,7 @@ export function routerSender(router: Router, stream: boolean, retries: number): 
       return {
         ok: true, status: r.status, start, ttfb: at(r.timings.ttfb), ttft: at(r.timings.ttft), e2e: at(r.timings.e2e),
         chunks: r.timings.chunks?.map((c) => c + shift), outputTokens: usage?.completionTokens ?? r.normalizedUsage.completionTokens,
-        tokensEstimated: !usage, simulated: r.simulated,
+        tokensEstimated: !usage, simulated: r.simulated, requestId: r.requestId,
       };
     } catch (e) {
       const code = isRelayError(e) ? (e.code === 'interrupted' ? 'aborted' : e.status ? String(e.status) : e.code) : 'unknown';

@@ -4,7 +4,10 @@ import type { SimServer } from './server.js';
 // The control API under /__sim/, for tests and demos on the same machine. Loopback clients only:
 // with --host 0.0.0.0 the simulator may be reachable from elsewhere, its controls never are.
 //   GET  /__sim/stats               counters per profile, and write lateness of streamed replies (see SimStats)
-//   POST /__sim/stats/reset         zero the counters
+//   GET  /__sim/requests            per profile, the last 200,000 streamed replies: x-request-id, and
+//                                   when the request was seen, the first token and the last byte left
+//                                   (epoch ms, the clock performance.timeOrigin + performance.now())
+//   POST /__sim/stats/reset         zero the counters (and forget those replies)
 //   GET  /__sim/profiles            every profile's settings (a key shows as "(set)")
 //   POST /__sim/profile/NAME        JSON settings to change (or create) a profile, e.g.
 //                                   {"latency":"150ms","faults":"500=0.5","script":"429,ok"}
@@ -52,6 +55,7 @@ export function handleControl(sim: SimServer, req: IncomingMessage, res: ServerR
   if (method === 'GET') {
     req.resume();
     if (path === '/stats') return send(res, 200, sim.stats());
+    if (path === '/requests') return send(res, 200, sim.requests());
     if (path === '/profiles') {
       const out: Record<string, unknown> = {};
       for (const name of sim.profileNames()) out[name] = { url: sim.baseUrl(name), ...sim.profileSettings(name) };

@@ -231,7 +231,8 @@ class Exchange {
           this.finished = true;
           this.settle();
           const w = this.writer!;
-          if (w.firstAt > 0) p.timing.record(w.firstAt - this.arrival - wait - w.plannedFirstMs, w.lastAt - this.arrival - wait - w.plannedLastMs);
+          if (w.firstAt > 0) p.timing.record(w.firstAt - this.arrival - wait - w.plannedFirstMs, w.lastAt - this.arrival - wait - w.plannedLastMs,
+            this.ids.requestId, this.arrival, w.firstAt, w.lastAt);
         });
         this.writer.start();
       });

@@ -7,6 +7,7 @@ import { handleChat } from './handler.js';
 import { DEFAULT_SETTINGS, checkProfileName, parseProfileSpec, patchFromObject, resolveProfile, type ProfileSettings } from './profiles.js';
 import { mix32 } from './random.js';
 import { ProfileState, addStats, emptyStats, type SimShared, type SimStats } from './state.js';
+import type { TimedRequest } from './timing.js';
 import { ERR, SIM_MARKER, modelBody, modelsBody } from './wire.js';
 
 export type { ProfileSettings } from './profiles.js';
@@ -48,6 +49,8 @@ export interface SimServer {
   /** A profile's settings (the key shown as "(set)"), or undefined when there is no such profile. */
   profileSettings(name: string): Record<string, unknown> | undefined;
   stats(): SimStats;
+  /** Per profile, the most recent streamed replies with their times (GET /__sim/requests). */
+  requests(): Record<string, readonly TimedRequest[]>;
   resetStats(): void;
   /** Change (or create) a profile at run time; returns its settings (the key shown as "(set)"). */
   setProfile(name: string, patch: ProfilePatch): Record<string, unknown>;
@@ -146,6 +149,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
         addStats(out.total, p.stats);
         if (p.timing.count) out.timing[name] = p.timing.summary();
       }
+      return out;
+    },
+    requests: () => {
+      const out: Record<string, readonly TimedRequest[]> = {};
+      for (const [name, p] of profiles) if (p.timing.requests.length) out[name] = p.timing.requests;
       return out;
     },
     resetStats: () => {

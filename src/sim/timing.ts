@@ -26,14 +26,39 @@ function summary(h: LatencyHistogram): LatenessSummary {
   return { count: h.count, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: h.count ? Math.round((h.max - OFFSET) * 1000) / 1000 : null };
 }
 
+/**
+ * One streamed reply, in epoch milliseconds (performance.timeOrigin + performance.now(), the
+ * same clock a client on this machine reads): when the request was seen, when the first token
+ * and the last byte were handed to the kernel. A client that logs its own send time and the
+ * reply's x-request-id can then compute each request's true TTFT and E2E.
+ */
+export interface TimedRequest {
+  id: string;
+  arrivalMs: number;
+  firstTokenMs: number;
+  lastByteMs: number;
+}
+
+/** The most recent replies kept for GET /__sim/requests: about 20 MB at most. */
+const KEEP = 200_000;
+
+const epoch = (t: number) => Math.round((performance.timeOrigin + t) * 1000) / 1000;
+
 export class SimTiming {
   private ttft = new LatencyHistogram();
   private e2e = new LatencyHistogram();
+  private recent: TimedRequest[] = [];
 
-  /** Milliseconds late (negative: early) of one reply's first token and last byte. */
-  record(ttftLateMs: number, e2eLateMs: number): void {
+  /** Milliseconds late (negative: early) of one reply's first token and last byte, and when each happened. */
+  record(ttftLateMs: number, e2eLateMs: number, id: string, arrival: number, firstAt: number, lastAt: number): void {
     this.ttft.record(Math.max(0, ttftLateMs + OFFSET));
     this.e2e.record(Math.max(0, e2eLateMs + OFFSET));
+    if (this.recent.length >= KEEP) this.recent = this.recent.slice(KEEP / 2);
+    this.recent.push({ id, arrivalMs: epoch(arrival), firstTokenMs: epoch(firstAt), lastByteMs: epoch(lastAt) });
+  }
+
+  get requests(): readonly TimedRequest[] {
+    return this.recent;
   }
 
   get count(): number {
@@ -47,5 +72,6 @@ export class SimTiming {
   reset(): void {
     this.ttft = new LatencyHistogram();
     this.e2e = new LatencyHistogram();
+    this.recent = [];
   }
 }

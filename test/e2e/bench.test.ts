@@ -21,6 +21,7 @@ beforeAll(async () => {
     '--profile', 'de-relay=latency:45ms,ttft:15ms',
     '--profile', 'flaky=500:0.06,truncate:0.02,reset:0.02',
     '--profile', 'fast=latency:3ms',
+    '--profile', 'timed=latency:2ms,ttft:10ms,tps:2000',
   ]);
 });
 afterAll(async () => {
@@ -101,6 +102,31 @@ describe('relay bench', () => {
     const html = readFileSync(file('pairs.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('seed 11');
+  });
+
+  it('raw rows carry the server\'s request id and the send time on the wall clock: with relay sim\'s own times, every request\'s truth', async () => {
+    const r = await runRelay(['bench', t('timed'), '-m', 'sim-1', '-n', '40', '-c', '4', '--warmup', '2', '--seed', '2', '--max-tokens', '8',
+      '--json', '--raw', file('timed.csv')]);
+    expect(r.code).toBe(0);
+    const rows = readRaw(file('timed.csv')).rows.filter((x) => x.phase === 'measure');
+    expect(rows).toHaveLength(40);
+    // When each request's first token and last byte left the simulator, on the same clock.
+    const served = (await (await fetch(`${sim.origin}/__sim/requests`)).json()) as Record<string, Array<{ id: string; firstTokenMs: number; lastByteMs: number }>>;
+    const byId = new Map(served.timed!.map((x) => [x.id, x]));
+    for (const row of rows) {
+      expect(row.requestId).toMatch(/^req_/);
+      const truth = byId.get(row.requestId)!;
+      expect(truth).toBeDefined();
+      const ttft = truth.firstTokenMs - row.sentEpoch;
+      const e2e = truth.lastByteMs - row.sentEpoch;
+      expect(ttft).toBeGreaterThanOrEqual(10); // the plan: 2 ms latency + 10 ms ttft, never less
+      // A client cannot see a byte before it left: the reported figure is never under the truth
+      // (1 ms for the two processes' readings of the wall clock), and not far over it.
+      expect(row.ttft!).toBeGreaterThanOrEqual(ttft - 1);
+      expect(row.ttft! - ttft).toBeLessThan(50);
+      expect(row.e2e!).toBeGreaterThanOrEqual(e2e - 1);
+      expect(row.e2e! - e2e).toBeLessThan(50);
+    }
   });
 
   it('a target failing 10% of the time: ~10% errors by code, each counted, none dropped', async () => {

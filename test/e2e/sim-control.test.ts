@@ -51,7 +51,19 @@ describe('/__sim/ control API', () => {
       expect(x).toBeLessThan(1000);
     }
     expect(st.timing.default).toBeUndefined(); // no streamed reply there since the reset
+    // Each reply on its own: id, and when the request was seen, the first token and the last byte left.
+    const served = await (await control('/requests')).json();
+    expect(Object.keys(served)).toEqual(['timed']);
+    expect(served.timed).toHaveLength(3);
+    for (const x of served.timed) {
+      expect(x.id).toMatch(/^req_/);
+      expect(x.firstTokenMs - x.arrivalMs).toBeGreaterThanOrEqual(40 - 0.3);
+      expect(x.lastByteMs - x.arrivalMs).toBeGreaterThanOrEqual(48 - 0.3);
+      expect(x.lastByteMs).toBeGreaterThanOrEqual(x.firstTokenMs);
+      expect(Math.abs(x.arrivalMs - Date.now())).toBeLessThan(60_000); // epoch milliseconds
+    }
     expect((await (await control('/stats/reset', {})).json()).timing).toEqual({});
+    expect(await (await control('/requests')).json()).toEqual({});
   });
 
   it('changes a profile at run time, creates new ones, and refuses bad settings', async () => {
