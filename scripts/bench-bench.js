@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
 import { stealMeter } from './steal.js';
+import { requestTruth } from './truth.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const RELAY = join(ROOT, 'bin/relay.js');
@@ -120,30 +121,36 @@ async function afterWarmup(origin, rate, ended) {
 }
 
 async function accuracy() {
-  console.log(`\n## Accuracy and open-loop rate: relay sim --precise, TTFT 100 ms, 1000 tok/s, 16 tokens (truth: TTFT 100 ms, E2E 115 ms); ${RUN_S} s per rate${label(' (--quick)', '')}`);
+  console.log(`\n## Accuracy and open-loop rate: relay sim --precise, TTFT 100 ms, 1000 tok/s, 16 tokens (plan: TTFT 100 ms, E2E 115 ms); ${RUN_S} s per rate${label(' (--quick)', '')}`);
   const sim = await server([RELAY, 'sim', '--port', '0', '--precise', '--ttft', '100ms', '--tps', '1000', '--reply-tokens', '16', '--seed', '1'], 1);
   const floor = await server([RELAY, 'sim', '--port', '0', '--precise', '--reply-tokens', '1'], 1);
   try {
-    console.log('Bias is against two truths: the plan (TTFT 100 ms, E2E 115 ms) and what the simulator reports it actually did');
-    console.log('(plan + its own lateness in getting each token to the socket, per percentile: GET /__sim/stats timing, reset when the warm-up was sent).');
-    console.log('rate/s  achieved/s   rate err   TTFT p50  vs plan  vs sim   TTFT p99  vs plan  vs sim    E2E p50  vs plan  vs sim    E2E p99  vs plan  vs sim  send lag p99  requests');
+    console.log('Truth, request by request: the simulator logs when each first token and last byte left (GET /__sim/requests), relay bench');
+    console.log('logs each send and request id (--raw), on one clock. bias = reported percentile - true percentile; error = reported - true per request.');
     for (const rate of [10, 100, 1000]) {
       await fetch(`${sim.origin}/__sim/stats/reset`, { method: 'POST' });
       const steal = stealMeter();
+      const raw = join(work, `accuracy-${rate}.csv`);
       let ended = false;
-      const pending = bench(['--target', `a=${sim.url}`, '--rate', String(rate), '--duration', `${RUN_S}s`, '--seed', '1'], 0)
+      const pending = bench(['--target', `a=${sim.url}`, '--rate', String(rate), '--duration', `${RUN_S}s`, '--seed', '1', '--raw', raw], 0)
         .finally(() => { ended = true; });
       pending.catch(() => {}); // awaited below; a failure must not crash the script while it polls
       await afterWarmup(sim.origin, rate, () => ended); // the truth covers the measured requests, not the warm-up
       const { doc } = await pending;
-      const truth = (await (await fetch(`${sim.origin}/__sim/stats`)).json()).timing.default;
+      const stolen = steal();
+      const served = (await (await fetch(`${sim.origin}/__sim/requests`)).json()).default ?? [];
+      const truth = requestTruth(raw, served);
       const t = doc.targets[0];
-      const m = t.metrics;
       const err = ((doc.load.achievedRate - rate) / rate) * 100;
-      const cell = (got, plan, late) => `${f(got).padStart(9)}  ${sign(got - plan).padStart(7)}  ${sign(got - plan - late).padStart(6)}`;
-      console.log(`${String(rate).padStart(6)}  ${f(doc.load.achievedRate, 3).padStart(10)}  ${sign(err).padStart(8)}%  `
-        + `${cell(m.ttft.p50, 100, truth.ttftLateMs.p50)}  ${cell(m.ttft.p99, 100, truth.ttftLateMs.p99)}  `
-        + `${cell(m.e2e.p50, 115, truth.e2eLateMs.p50)}  ${cell(m.e2e.p99, 115, truth.e2eLateMs.p99)}  ${f(m.sendLag.p99).padStart(12)}  ${t.requests} (+${t.warmup.requests} warm-up)${t.errors ? ` (${t.errors} errors)` : ''}${steal()}`);
+      console.log(`${rate}/s: achieved ${f(doc.load.achievedRate, 3)}/s (${sign(err)}%), ${t.requests} requests (+${t.warmup.requests} warm-up)${t.errors ? `, ${t.errors} errors` : ''}, `
+        + `${truth.matched} of ${truth.measured} matched in the simulator's log, send lag p99 ${f(t.metrics.sendLag.p99)} ms${stolen}`);
+      for (const [metric, plan] of [['ttft', 100], ['e2e', 115]]) {
+        const m = t.metrics[metric];
+        const tr = truth.truth[metric];
+        const e = truth.error[metric];
+        console.log(`  ${metric.toUpperCase().padEnd(4)} reported p50 ${f(m.p50)} p99 ${f(m.p99)} | true p50 ${f(tr.p50)} p99 ${f(tr.p99)} | `
+          + `bias p50 ${sign(m.p50 - tr.p50)} p99 ${sign(m.p99 - tr.p99)} | error p50 ${sign(e.p50)} p99 ${sign(e.p99)} max ${sign(e.max)} | vs plan p50 ${sign(m.p50 - plan)} p99 ${sign(m.p99 - plan)}`);
+      }
     }
     // What a zero-delay reply costs on this machine (loopback, HTTP, the simulator's own work):
     // part of every bias above, and not something a client can measure away.
