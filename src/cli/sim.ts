@@ -53,8 +53,9 @@ Control API (loopback clients only): GET /__sim/stats, POST /__sim/stats/reset,
   /__sim/stats also says how late streamed replies were written against their plan (timing: first
   token and last byte, per profile), so a client's latency figures can be checked against the truth.
   GET /__sim/requests lists each streamed reply (the last 200,000): its x-request-id and when the
-  request was seen, the first token and the last byte left, in epoch ms; with the request_id and
-  sent_epoch_ms columns of \`relay bench --raw\`, every request's true TTFT and E2E.
+  request was seen, the first token and the last byte left, in epoch ms (…WriteMs: when that write
+  began); with the request_id and sent_epoch_ms columns of \`relay bench --raw\`, every request's
+  true TTFT and E2E.
 
 Examples:
   relay sim --port 8080 --ttft 200ms --tps 50

@@ -232,7 +232,7 @@ class Exchange {
           this.settle();
           const w = this.writer!;
           if (w.firstAt > 0) p.timing.record(w.firstAt - this.arrival - wait - w.plannedFirstMs, w.lastAt - this.arrival - wait - w.plannedLastMs,
-            this.ids.requestId, this.arrival, w.firstAt, w.lastAt);
+            this.ids.requestId, this.arrival, w);
         });
         this.writer.start();
       });

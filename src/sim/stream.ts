@@ -36,8 +36,14 @@ export class StreamWriter {
   private stopped = false;
   /** Tokens written so far (reasoning included), for usage and the limiter's refund. */
   served = 0;
-  /** performance.now() when the first token and the last byte were written (0: not yet). */
+  /**
+   * performance.now() when the first token's and the last byte's writes began (…From) and returned
+   * (…At; 0: not yet). The kernel had the bytes somewhere in between: a preempted simulator can
+   * stretch that gap, so a client is held to From as the earliest and At as the latest.
+   */
+  firstFrom = 0;
   firstAt = 0;
+  lastFrom = 0;
   lastAt = 0;
   /** The first token goes out with the end of the stream (one tick wrote it all). */
   private firstInEnd = false;
@@ -119,6 +125,7 @@ export class StreamWriter {
       // every write until its end, and the first token's time would be taken before its bytes
       // left. firstAt is the moment the kernel has them (the truth a client's TTFT is held to).
       // Corked by start() (no ttft) or here, it is corked once, so one uncork flushes.
+      if (firstToken) this.firstFrom = performance.now();
       res.uncork();
       if (firstToken) this.firstAt = performance.now();
       this.schedule(now);
@@ -166,9 +173,13 @@ export class StreamWriter {
       if (plan.includeUsage) res.write(this.tpl.usage(this.usage()));
       res.write(DONE_EVENT);
     }
+    this.lastFrom = performance.now();
     res.end();
     this.lastAt = performance.now();
-    if (this.firstInEnd) this.firstAt = this.lastAt;
+    if (this.firstInEnd) {
+      this.firstFrom = this.lastFrom;
+      this.firstAt = this.lastAt;
+    }
     this.stopped = true;
     this.onDone();
   }

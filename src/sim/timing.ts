@@ -30,13 +30,25 @@ function summary(h: LatencyHistogram): LatenessSummary {
  * One streamed reply, in epoch milliseconds (performance.timeOrigin + performance.now(), the
  * same clock a client on this machine reads): when the request was seen, when the first token
  * and the last byte were handed to the kernel. A client that logs its own send time and the
- * reply's x-request-id can then compute each request's true TTFT and E2E.
+ * reply's x-request-id can then compute each request's true TTFT and E2E. The …WriteMs fields
+ * are when those writes began: the bytes left between the two, and no client can see them
+ * before the first.
  */
 export interface TimedRequest {
   id: string;
   arrivalMs: number;
+  firstTokenWriteMs: number;
   firstTokenMs: number;
+  lastByteWriteMs: number;
   lastByteMs: number;
+}
+
+/** The four write times of one reply (performance.now()). */
+export interface WriteTimes {
+  firstFrom: number;
+  firstAt: number;
+  lastFrom: number;
+  lastAt: number;
 }
 
 /** The most recent replies kept for GET /__sim/requests: about 20 MB at most. */
@@ -50,11 +62,14 @@ export class SimTiming {
   private recent: TimedRequest[] = [];
 
   /** Milliseconds late (negative: early) of one reply's first token and last byte, and when each happened. */
-  record(ttftLateMs: number, e2eLateMs: number, id: string, arrival: number, firstAt: number, lastAt: number): void {
+  record(ttftLateMs: number, e2eLateMs: number, id: string, arrival: number, w: WriteTimes): void {
     this.ttft.record(Math.max(0, ttftLateMs + OFFSET));
     this.e2e.record(Math.max(0, e2eLateMs + OFFSET));
     if (this.recent.length >= KEEP) this.recent = this.recent.slice(KEEP / 2);
-    this.recent.push({ id, arrivalMs: epoch(arrival), firstTokenMs: epoch(firstAt), lastByteMs: epoch(lastAt) });
+    this.recent.push({
+      id, arrivalMs: epoch(arrival), firstTokenWriteMs: epoch(w.firstFrom), firstTokenMs: epoch(w.firstAt),
+      lastByteWriteMs: epoch(w.lastFrom), lastByteMs: epoch(w.lastAt),
+    });
   }
 
   get requests(): readonly TimedRequest[] {

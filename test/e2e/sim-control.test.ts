@@ -57,9 +57,11 @@ describe('/__sim/ control API', () => {
     expect(served.timed).toHaveLength(3);
     for (const x of served.timed) {
       expect(x.id).toMatch(/^req_/);
-      expect(x.firstTokenMs - x.arrivalMs).toBeGreaterThanOrEqual(40 - 0.3);
-      expect(x.lastByteMs - x.arrivalMs).toBeGreaterThanOrEqual(48 - 0.3);
-      expect(x.lastByteMs).toBeGreaterThanOrEqual(x.firstTokenMs);
+      expect(x.firstTokenWriteMs - x.arrivalMs).toBeGreaterThanOrEqual(40 - 0.3);
+      expect(x.firstTokenMs).toBeGreaterThanOrEqual(x.firstTokenWriteMs);
+      expect(x.lastByteWriteMs - x.arrivalMs).toBeGreaterThanOrEqual(48 - 0.3);
+      expect(x.lastByteWriteMs).toBeGreaterThanOrEqual(x.firstTokenMs);
+      expect(x.lastByteMs).toBeGreaterThanOrEqual(x.lastByteWriteMs);
       expect(Math.abs(x.arrivalMs - Date.now())).toBeLessThan(60_000); // epoch milliseconds
     }
     expect((await (await control('/stats/reset', {})).json()).timing).toEqual({});
