@@ -1,6 +1,6 @@
-import type { Socket } from 'node:net';
-import { HttpParseError, ResponseParser, type ResponseEvents } from './http1-parser.js';
+import { Running, type Conn, type Exchange, type ExchangeEvents } from './http1-exchange.js';
 import { openSocket } from './http1-socket.js';
+import { writeSoon } from './write-soon.js';
 
 // Keep-alive HTTP/1.1 connections: the transport of the core client (chat, batch, routes) and of
 // the bench's load driver. One pool per origin; in bench it is shared by every target on that
@@ -9,118 +9,10 @@ import { openSocket } from './http1-socket.js';
 // connection at a time, as undici, autocannon and wrk do by default. Idle connections do not keep
 // the process alive.
 
-export interface ExchangeEvents extends ResponseEvents {
-  /**
-   * The exchange failed: a socket error code, 'reset' (closed early), 'malformed_http' or the abort code.
-   * `unheard`: the connection was new, nothing came back on it, and this server has never answered
-   * this pool at all (what a plain-HTTP request to an HTTPS port looks like).
-   */
-  onError(code: string, unheard?: boolean): void;
-  /** The request is being written now (later than send() when it waited for a connection). */
-  onSent?(): void;
-}
+export type { Exchange, ExchangeEvents } from './http1-exchange.js';
 
-export interface Exchange {
-  abort(code: string): void;
-  /** True while the connection is still being opened. */
-  readonly connecting: boolean;
-}
-
-/** How long an idle connection is trusted when the server sends no keep-alive hint (undici's default). */
-const DEFAULT_KEEP_ALIVE_MS = 4000;
-/** Hand back idle connections this long before the server's stated keep-alive timeout ends. */
-const KEEP_ALIVE_MARGIN_MS = 1000;
 /** How long the first connection of a pool is watched after a response for a close (see release). */
 const PROBE_MS = 20;
-
-// A server sends the same hint on every response: read it once, not once per response.
-let lastHint: string | undefined;
-let lastHintMs = DEFAULT_KEEP_ALIVE_MS;
-
-function keepAliveFor(hint: string | undefined): number {
-  if (hint === undefined) return DEFAULT_KEEP_ALIVE_MS;
-  if (hint !== lastHint) {
-    const m = /timeout=(\d+)/i.exec(hint);
-    lastHint = hint;
-    lastHintMs = m ? Math.max(0, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS) : DEFAULT_KEEP_ALIVE_MS;
-  }
-  return lastHintMs;
-}
-
-interface Conn {
-  socket: Socket;
-  current?: Running;
-  idleUntil: number;
-  /** The server closed its side (FIN): no further request may go on this connection. */
-  ended: boolean;
-}
-
-class Running implements Exchange, ResponseEvents {
-  parser: ResponseParser;
-  finished = false;
-  keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
-  private opening: boolean;
-
-  constructor(readonly pool: Pool, readonly conn: Conn, readonly events: ExchangeEvents, noBody: boolean, readonly reused: boolean) {
-    // The exchange is the parser's listener itself: no closures per request on the hot path.
-    this.parser = new ResponseParser(this, noBody);
-    this.opening = !reused;
-  }
-
-  get connecting(): boolean {
-    return this.opening;
-  }
-
-  connected(): void {
-    this.opening = false;
-  }
-
-  onHead(status: number, headers: Record<string, string>): void {
-    this.pool.answered = true;
-    this.keepAliveMs = keepAliveFor(headers['keep-alive']);
-    this.events.onHead(status, headers);
-  }
-
-  onBody(chunk: Buffer): void {
-    this.events.onBody(chunk);
-  }
-
-  onEnd(): void {
-    this.finished = true;
-    this.conn.current = undefined;
-    this.pool.release(this.conn, this.parser.keepAlive, this.keepAliveMs);
-    this.events.onEnd();
-  }
-
-  data(chunk: Buffer): void {
-    try {
-      this.parser.execute(chunk);
-    } catch (e) {
-      this.fail(e instanceof HttpParseError ? 'malformed_http' : 'internal');
-    }
-  }
-
-  /** The socket went away (error or close) while this exchange was on it. */
-  lost(code: string | undefined): void {
-    if (this.finished) return;
-    if (code === undefined && this.parser.close()) return; // a body that ends with the connection
-    // Never sent again, even on a reused connection closed before any byte came back: the server
-    // may have read it (a reset fault looks exactly like that). Idle connections are retired before
-    // the server's keep-alive timeout instead, as undici does.
-    this.fail(code ?? 'reset', !this.reused && this.parser.received === 0 && !this.pool.answered);
-  }
-
-  abort(code: string): void {
-    if (!this.finished) this.fail(code);
-  }
-
-  private fail(code: string, unheard = false): void {
-    this.finished = true;
-    this.conn.current = undefined;
-    this.conn.socket.destroy();
-    this.events.onError(code, unheard);
-  }
-}
 
 /**
  * A request waiting for a connection that is settling (see Pool.release). It is the caller's
@@ -253,9 +145,9 @@ export class Pool {
     if (reused) conn.socket.ref();
     const run = new Running(this, conn, events, noBody, reused);
     conn.current = run;
-    events.onSent?.();
-    if (typeof bytes === 'string') conn.socket.write(bytes, 'utf8');
-    else conn.socket.write(bytes);
+    run.bytes = bytes;
+    // A new connection buffers the write until it is open anyway.
+    if (!reused || !writeSoon(run)) run.flush();
     return run;
   }
 

@@ -30,3 +30,8 @@ export function readTime(notBefore: number): number {
   }
   return stamp;
 }
+
+/** True while a batch of reads is being handled (from the first read's time until the check phase). */
+export function readBatchOpen(): boolean {
+  return stamp >= 0;
+}
