@@ -47,6 +47,18 @@ async function finish(code: number): Promise<never> {
   process.exit(code);
 }
 
+const PATH_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder', ENOTDIR: 'a part of the path is not a folder', EISDIR: 'it is a folder',
+  EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system', ENAMETOOLONG: 'name too long', ELOOP: 'too many symbolic links',
+};
+
+/** A file or folder named on the command line that cannot be opened or made is the path's fault, not a bug. */
+function pathProblem(err: NodeJS.ErrnoException): string | undefined {
+  const reason = err.code && PATH_REASONS[err.code];
+  if (!reason || !err.path || !err.syscall) return undefined;
+  return `cannot ${err.syscall} ${err.path}: ${reason} (${err.code}); check the path`;
+}
+
 function printError(e: unknown): number {
   if (isRelayError(e)) {
     process.stderr.write(redact(`relay: ${e.message}`) + '\n');
@@ -55,6 +67,12 @@ function printError(e: unknown): number {
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));
+  const bad = pathProblem(err);
+  if (bad) {
+    process.stderr.write(redact(`relay: ${bad}`) + '\n');
+    if (debug) process.stderr.write(redact(err.stack ?? '') + '\n');
+    return EXIT.usage;
+  }
   process.stderr.write(redact(`relay: internal error: ${err.message}`) + '\n');
   if (debug) process.stderr.write(redact(err.stack ?? '') + '\n');
   else process.stderr.write('relay: this is a bug; run again with --debug and report the output (keys are redacted)\n');

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { makeDirs } from '../core/make-dirs.js';
 import { join } from 'node:path';
 import type { Usage } from '../core/types.js';
 
@@ -18,7 +19,7 @@ export interface CacheEntry {
 
 export class DiskCache {
   constructor(readonly dir: string, readonly ttlMs?: number, private readonly now: () => number = Date.now) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
   }
 
   private file(key: string): string {
@@ -49,7 +50,7 @@ export class DiskCache {
 
   put(key: string, entry: Omit<CacheEntry, 'storedAt'>): void {
     const path = this.file(key);
-    mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true, mode: 0o700 });
+    makeDirs(join(this.dir, key.slice(0, 2)), 0o700);
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ storedAt: this.now(), ...entry }), { mode: 0o600 });
     chmodSync(tmp, 0o600); // mode is only applied on creation; an old tmp file keeps its own

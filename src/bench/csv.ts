@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { writeFailed } from '../core/errors.js';
 import { fixed3 } from './format.js';
 import type { BenchReport } from './report.js';
 import type { Sample } from './recorder.js';
@@ -57,7 +58,7 @@ export class RawWriter {
   private pending = '';
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(path: string, header: string, private readonly stream: boolean) {
+  constructor(private readonly path: string, header: string, private readonly stream: boolean) {
     this.out = createWriteStream(path);
     this.out.on('error', (e) => { this.failure ??= e; });
     this.out.write(header + row(RAW_COLUMNS));
@@ -83,6 +84,6 @@ export class RawWriter {
   async close(footer = ''): Promise<void> {
     this.flush();
     await new Promise<void>((resolve) => this.out.end(footer, resolve));
-    if (this.failure) throw this.failure;
+    if (this.failure) throw writeFailed(this.path, this.failure);
   }
 }

@@ -1,6 +1,8 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import hdr from 'hdr-histogram-js';
+import { makeDirs } from '../core/make-dirs.js';
+import { writeFailed } from '../core/errors.js';
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRICS, type MetricName } from './metrics.js';
 
@@ -29,7 +31,7 @@ export class IntervalLogs {
   private error: Error | undefined;
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   }
 
   /** Appends one interval; the file is opened (and its header written) on first use. */
@@ -55,7 +57,7 @@ export class IntervalLogs {
 
   async close(): Promise<void> {
     await Promise.all([...this.files.values()].map((f) => new Promise<void>((resolve) => f.end(resolve))));
-    if (this.error) throw this.error;
+    if (this.error) throw writeFailed(this.dir, this.error);
   }
 }
 

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { makeDirs } from '../core/make-dirs.js';
 import type { Io } from '../cli/io.js';
 import { RelayError, EXIT } from '../core/errors.js';
 import { summaryCsv } from '../bench/csv.js';
@@ -18,12 +19,44 @@ export interface ReportOutputs {
   html?: string;
 }
 
+function cannotWrite(flag: string, path: string, e: unknown): RelayError {
+  return new RelayError(`cannot write ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check the folder exists and is writable`,
+    { code: 'output', exitCode: EXIT.usage, cause: e });
+}
+
 function writeFile(io: Io, path: string, text: string, flag: string): void {
   try {
     writeFileSync(resolve(io.cwd, path), text);
   } catch (e) {
-    throw new RelayError(`cannot write ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check the folder exists and is writable`,
-      { code: 'output', exitCode: EXIT.usage, cause: e });
+    throw cannotWrite(flag, path, e);
+  }
+}
+
+/**
+ * Before the run: every file and folder it will write can be written. A benchmark that ran for
+ * half an hour and then could not save its report would have to be run again.
+ */
+export function checkOutputs(io: Io, files: Record<string, string | undefined>, hdrLog: string | undefined): void {
+  for (const [flag, path] of Object.entries(files)) {
+    if (!path) continue;
+    const p = resolve(io.cwd, path);
+    try {
+      if (!statSync(dirname(p)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      accessSync(dirname(p), constants.W_OK);
+      if (existsSync(p)) {
+        if (statSync(p).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+        accessSync(p, constants.W_OK);
+      }
+    } catch (e) {
+      throw cannotWrite(flag, path, e);
+    }
+  }
+  if (!hdrLog) return;
+  try {
+    makeDirs(resolve(io.cwd, hdrLog));
+    accessSync(resolve(io.cwd, hdrLog), constants.W_OK);
+  } catch (e) {
+    throw cannotWrite('--hdr-log', hdrLog, e);
   }
 }
 

@@ -15,7 +15,7 @@ import { ROUTE_CONNECT_TIMEOUT_MS, type Strategy } from '../core/strategy.js';
 import type { ResolvedEndpoint, ResolvedSettings } from '../config/resolve.js';
 import { buildRequests, requestSampler } from '../bench/workload.js';
 import { benchSettings, warmupFor, type BenchFlags } from './bench-options.js';
-import { emitReport, finalCheck } from './bench-output.js';
+import { checkOutputs, emitReport, finalCheck } from './bench-output.js';
 import { benchProgress } from './bench-progress.js';
 import { resolveTargets, targetFlags } from './bench-targets.js';
 import { shownUrl } from '../core/http1-head.js';
@@ -38,6 +38,8 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   const model = st.model.value;
   if (!model) throw usageError('bench needs a model: pass --model NAME (relay sim accepts any name)');
   const requests = buildRequests({ model, prompt: flags.prompt, promptsFile: flags.prompts && resolve(io.cwd, flags.prompts), inputTokens: s.inputTokens, maxTokens: s.maxTokens });
+
+  checkOutputs(io, { '--csv': flags.csv, '--html': flags.html, '--raw': flags.raw }, flags.hdrLog);
 
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // one listener per target

@@ -89,6 +89,20 @@ describe('relay batch: input files', () => {
     expect(r.stderr).toMatch(/relay batch: 25 ok, 0 failed/);
   });
 
+  it.each([
+    ['-o in a folder that does not exist', ['-o', join('missing', 'out.jsonl')], /^relay: cannot open .*missing\/out\.jsonl: no such file or folder \(ENOENT\); check the path$/],
+    ['--cache under a file', ['--cache', join('plain-file', 'cache')], /^relay: cannot mkdir .*plain-file: a part of the path is not a folder \(ENOTDIR\); check the path$/],
+    ['--report naming a folder', ['--report', '.'], /^relay: cannot open .*: it is a folder \(EISDIR\); check the path$/],
+  ])('%s: one line naming the path (exit 2), nothing sent', async (_, args, message) => {
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const before = await requestsSoFar();
+    const r = await runRelay(['batch', join(FIX, 'R28-jsonl-utf8-bom.jsonl'), '-q', ...args, '--base-url', sim.url], { cwd: dir, timeout: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n').filter((l) => !/no price known/.test(l))).toEqual([expect.stringMatching(message)]);
+    expect(await requestsSoFar()).toBe(before);
+  });
+
   it('an existing -o file is not appended to without --resume (exit 2)', async () => {
     const out = join(dir, 'exists.out');
     writeFileSync(out, '{"custom_id":"x"}\n');

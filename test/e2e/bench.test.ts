@@ -286,6 +286,24 @@ describe('relay bench', () => {
     expect(bad.stderr).toMatch(/^relay: no configured endpoint has region mars; regions in the config: sg, de/m);
   });
 
+  it('an output it could not write is refused before the run, in one line (exit 2), and nothing is sent', async () => {
+    writeFileSync(file('plain-file'), 'x');
+    const before = (await (await fetch(`${sim.origin}/__sim/stats`)).json()).total.chatRequests;
+    for (const [flag, path, code] of [
+      ['--hdr-log', '/proc/relay-no-such-folder', 'ENOENT'], // Node's recursive mkdir spun forever here
+      ['--hdr-log', file('plain-file'), 'ENOTDIR'],
+      ['--raw', file('missing/raw.csv'), 'ENOENT'],
+      ['--csv', dir, 'EISDIR'],
+      ['--html', file('plain-file/report.html'), 'ENOTDIR'],
+    ]) {
+      const r = await runRelay(['bench', t('fast'), '-m', 'x', '-n', '3', flag!, path!], { timeout: 20_000 });
+      expect(r.code, `${flag} ${path}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`relay: cannot write ${flag} ${path}: ${code}; check the folder exists and is writable\n`);
+    }
+    expect((await (await fetch(`${sim.origin}/__sim/stats`)).json()).total.chatRequests).toBe(before);
+  });
+
   it('usage errors and unreachable targets say what to do', async () => {
     const noModel = await runRelay(['bench', t('fast')]);
     expect(noModel.code).toBe(2);
