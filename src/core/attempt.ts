@@ -243,8 +243,9 @@ class Attempt implements ExchangeEvents, Watched {
     } else {
       const name = code === 'reset' ? 'ECONNRESET' : code;
       out.cause = Object.assign(new Error(`socket: ${name}`), { code: name });
-      // Nothing was sent while the connection was still opening (TLS handshakes included).
-      const beforeSend = this.connecting || CONNECT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
+      // Nothing was sent while the connection was still opening (TLS handshakes included) or
+      // while the write waited for a batch of reads to end.
+      const beforeSend = (this.exchange?.unsent ?? false) || CONNECT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
       out.failure = beforeSend ? { kind: 'connect', code: name } : { kind: 'disconnect', code: name, ...(unheard ? { unheard: true } : {}) };
     }
     this.settle();

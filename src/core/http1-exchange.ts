@@ -21,6 +21,8 @@ export interface Exchange {
   abort(code: string): void;
   /** True while the connection is still being opened. */
   readonly connecting: boolean;
+  /** Nothing of the request has been written: a failure now cannot have reached the server. */
+  readonly unsent: boolean;
 }
 
 /** How long an idle connection is trusted when the server sends no keep-alive hint (undici's default). */
@@ -68,10 +70,17 @@ export class Running implements Exchange, ResponseEvents, PendingWrite {
     return this.opening;
   }
 
+  get unsent(): boolean {
+    return this.opening || this.bytes !== undefined;
+  }
+
   flush(): void {
     const bytes = this.bytes;
-    this.bytes = undefined;
     if (this.finished || bytes === undefined) return;
+    // The connection went (the server closed it, or the pool was closed) while the write waited
+    // for the end of a batch of reads: the request never left, so its failure is safe to retry.
+    if (this.conn.socket.destroyed || this.conn.ended) return this.fail('reset');
+    this.bytes = undefined;
     this.events.onSent?.();
     if (typeof bytes === 'string') this.conn.socket.write(bytes, 'utf8');
     else this.conn.socket.write(bytes);

@@ -28,6 +28,10 @@ class Queued implements Exchange {
     return this.run ? this.run.connecting : true;
   }
 
+  get unsent(): boolean {
+    return this.run ? this.run.unsent : true;
+  }
+
   abort(code: string): void {
     if (this.run) return this.run.abort(code);
     if (this.done) return;

@@ -44,6 +44,24 @@ describe('writing requests after a batch of reads', () => {
     expect(seen).toEqual(['1', '2', '4']); // 3 was never on the wire: nothing to bill
   });
 
+  it('a request whose connection is closed before it could be written fails as never sent (safe to retry)', async () => {
+    const { url, seen } = await serve();
+    const pools = new Pools();
+    const send = (n: number) => runAttempt({
+      pool: pools.get(url), request: requestText(requestHead('POST', url, { 'x-n': String(n) }), '{}'), stream: false,
+      rawBody: true, timeoutMs: 10_000, idleTimeoutMs: 0, connectTimeoutMs: 10_000,
+    });
+    expect((await send(1)).ok).toBe(true);
+    expect((await send(2)).ok).toBe(true); // resumes among the reads that brought its reply
+    const third = send(3); // waits for the reads to end
+    pools.close(); // as a run that is shutting down would
+    const out = await third;
+    expect(out.ok).toBe(false);
+    // Not "lost after the request was sent; it may have been billed": it never left.
+    expect(out.failure).toMatchObject({ kind: 'connect' });
+    expect(seen).toEqual(['1', '2']);
+  });
+
   it('outside a batch of reads, declines, so the caller writes at once (an open-loop send is not delayed)', async () => {
     await new Promise((r) => setImmediate(r)); // the test's own start may have been among reads
     const written: number[] = [];
