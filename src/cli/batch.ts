@@ -26,7 +26,7 @@ export function registerBatch(program: Command, act: Act): void {
     .option('--max-error-rate <share>', 'exit 7 when the share of failed lines is above this: 0.05 or 5% (default 0)')
     .option('--prices <file>', 'price overrides (JSON) for cost figures')
     .option('--dry-run', 'send nothing: validate every line, estimate tokens and cost per model; exits 2 when some lines are invalid')
-    .option('--grace <seconds>', 'after Ctrl-C, how long in-flight requests may finish (default 10)')
+    .option('--grace <seconds>', 'after Ctrl-C or SIGTERM, how long in-flight requests may finish (default 10)')
     .option('--summary-json <file>', 'write the end-of-run summary as JSON')
     .option('--report <file>', 'write a CSV report (formula-safe), one row per line run in this invocation (with --resume, rows of earlier runs are not repeated)')
     .option('-q, --quiet', 'no progress and no summary on stderr')

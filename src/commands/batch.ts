@@ -74,23 +74,27 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
   runner.on('warning', (m: string) => progress.log(io.err.warn(redact(`relay: warning: ${m}`))));
 
   const interrupt = interruptions(runner, s.graceMs, (line) => progress.log(io.err.warn(line)));
-  let summary: BatchSummary;
+  // The signal handlers stay until the summary is out: a repeated SIGTERM must not cut it off.
   try {
-    summary = await runner.run();
+    let summary: BatchSummary;
+    try {
+      summary = await runner.run();
+    } finally {
+      progress.stop();
+      await Promise.all([sink.close(), errorSink?.close(), chatter.close()]);
+      report?.close();
+    }
+    // A route's endpoints are listed in its order, each with its breaker openings.
+    const health = chatter.router?.health() ?? [];
+    if (health.length) {
+      summary.endpoints = Object.fromEntries(health.map((h) => [h.name, { ...(summary.endpoints[h.name] ?? { lines: 0, failoversFrom: 0 }), breakerOpenings: h.openings }]));
+    }
+    if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
+    if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });
+    return verdict(summary, s, opts, interrupt.waitingAtStop, (resume?.sentOk ?? 0) > 0);
   } finally {
     interrupt.dispose();
-    progress.stop();
-    await Promise.all([sink.close(), errorSink?.close(), chatter.close()]);
-    report?.close();
   }
-  // A route's endpoints are listed in its order, each with its breaker openings.
-  const health = chatter.router?.health() ?? [];
-  if (health.length) {
-    summary.endpoints = Object.fromEntries(health.map((h) => [h.name, { ...(summary.endpoints[h.name] ?? { lines: 0, failoversFrom: 0 }), breakerOpenings: h.openings }]));
-  }
-  if (!opts.quiet) io.stderr.write(summaryText(summary, io.err) + '\n');
-  if (opts.summaryJson) writeSummaryJson(opts.summaryJson, summary, { input: opts.input, output: opts.output ?? null });
-  return verdict(summary, s, opts, interrupt.waitingAtStop, (resume?.sentOk ?? 0) > 0);
 }
 
 /** Built-in prices < the config's `prices:` < --prices FILE. */
@@ -136,29 +140,35 @@ function checkScan(scan: ScanResult, opts: BatchOptions, s: BatchSettings, book:
   }
 }
 
-/** First Ctrl-C: stop scheduling, give in-flight requests the grace period. Second: stop them now. */
+/**
+ * First Ctrl-C or SIGTERM (timeout, docker stop, a cancelled CI job): stop scheduling, give
+ * in-flight requests the grace period. A second Ctrl-C stops them now; a second SIGTERM is ignored,
+ * since GNU timeout signals the process and then its whole group.
+ */
 function interruptions(runner: BatchRunner, graceMs: number, say: (line: string) => void) {
-  let presses = 0;
+  let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   const state = { waitingAtStop: 0, dispose: () => {} };
-  const onSigint = () => {
-    presses++;
-    if (presses === 1) {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopping) {
+      stopping = true;
       state.waitingAtStop = runner.waiting;
       const sending = runner.inFlight - runner.waiting;
       runner.stop();
-      say(`relay: stopping: no new lines${state.waitingAtStop ? `; ${state.waitingAtStop} waiting to retry or for the rate limit ${state.waitingAtStop === 1 ? 'was' : 'were'} cancelled` : ''}` +
+      say(`relay: stopping${signal === 'SIGTERM' ? ' (SIGTERM)' : ''}: no new lines${state.waitingAtStop ? `; ${state.waitingAtStop} waiting to retry or for the rate limit ${state.waitingAtStop === 1 ? 'was' : 'were'} cancelled` : ''}` +
         (sending ? `; ${sending} in flight get ${graceMs / 1000} s to finish (Ctrl-C again to stop them now)` : ''));
       timer = setTimeout(() => runner.abortAll(), graceMs);
       timer.unref();
-    } else {
+    } else if (signal === 'SIGINT') {
       say('relay: stopping now: cancelling the requests in flight');
       runner.abortAll();
     }
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   state.dispose = () => {
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     if (timer) clearTimeout(timer);
   };
   return state;

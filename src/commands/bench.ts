@@ -75,39 +75,44 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
   };
 
   // SIGTERM (timeout, docker stop, a cancelled CI job) ends the run as Ctrl-C does: what was
-  // measured is reported, and the raw rows and interval logs are written out whole.
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
-  let run;
+  // measured is reported, and the raw rows and interval logs are written out whole. Repeats are
+  // ignored until the report is out (GNU timeout signals the process and then its whole group,
+  // so the second would otherwise kill it before the report).
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    run = await runBench({
-      targets,
-      nextRequest: requestSampler(requests, s.seed),
-      plan: { mode: s.mode, perTarget: s.perTarget, durationMs: s.durationMs, concurrency: s.concurrency, rate: s.rate, arrival: s.arrival },
-      warmup,
-      stream: s.stream,
-      seed: s.seed,
-      config,
-      relayVersion: relayVersion(),
-      rawPath: flags.raw && resolve(io.cwd, flags.raw),
-      rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config }, 'raw rows (ms after the start of their phase)'),
-      hdrLogDir: flags.hdrLog && resolve(io.cwd, flags.hdrLog),
-      signal: controller.signal,
-      onEvent: benchProgress(io),
-    });
+    let run;
+    try {
+      run = await runBench({
+        targets,
+        nextRequest: requestSampler(requests, s.seed),
+        plan: { mode: s.mode, perTarget: s.perTarget, durationMs: s.durationMs, concurrency: s.concurrency, rate: s.rate, arrival: s.arrival },
+        warmup,
+        stream: s.stream,
+        seed: s.seed,
+        config,
+        relayVersion: relayVersion(),
+        rawPath: flags.raw && resolve(io.cwd, flags.raw),
+        rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config }, 'raw rows (ms after the start of their phase)'),
+        hdrLogDir: flags.hdrLog && resolve(io.cwd, flags.hdrLog),
+        signal: controller.signal,
+        onEvent: benchProgress(io),
+      });
+    } finally {
+      pools.close();
+      await router?.close();
+    }
+    if (flags.hdrLog) writeManifest(resolve(io.cwd, flags.hdrLog), run);
+    const report = buildReport(run);
+    emitReport(report, run, { json: flags.json, csv: flags.csv, html: flags.html }, io);
+    if (run.interrupted) throw interrupted('interrupted; the results so far were reported');
+    finalCheck(report, s.maxErrorRate);
+    return report;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    pools.close();
-    await router?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  if (flags.hdrLog) writeManifest(resolve(io.cwd, flags.hdrLog), run);
-  const report = buildReport(run);
-  emitReport(report, run, { json: flags.json, csv: flags.csv, html: flags.html }, io);
-  if (run.interrupted) throw interrupted('interrupted; the results so far were reported');
-  finalCheck(report, s.maxErrorRate);
-  return report;
 }
 
 /** --route NAME: the route as one more target beside its endpoints, through the same Router chat uses. */

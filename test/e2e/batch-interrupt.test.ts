@@ -69,3 +69,22 @@ it('a second Ctrl-C aborts at once instead of waiting out the grace period', asy
   expect(r.at - t).toBeLessThan(2000);
   expect(r.stderr).toMatch(/relay: stopping now/);
 });
+
+it('SIGTERM (timeout, docker stop) stops like Ctrl-C: grace period, summary, resume command, 130; a repeat is ignored', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'out.jsonl');
+  const input = writeJsonl(join(dir, 'in.jsonl'), prompts(3));
+  const run = startRelay(['batch', input, '-o', out, '--base-url', sim.baseUrl('slow'), '-m', 'gpt-4.1-mini', '--grace', '1']);
+  await until(async () => (await simStats(sim.origin, 'slow')).inFlight >= 3, 'three requests in flight');
+  const t = performance.now();
+  run.proc.kill('SIGTERM');
+  await until(() => run.stderr().includes('relay: stopping (SIGTERM)'), 'the signal to be acknowledged', 5000);
+  run.proc.kill('SIGTERM'); // GNU timeout signals the process, then its whole group
+  const r = await closed(run);
+  expect(r.signal).toBeNull(); // it exited by itself, not killed by the repeat
+  expect(r.code).toBe(130);
+  expect(r.at - t).toBeGreaterThan(900); // the grace period was given, not cut short
+  expect(r.stderr).toMatch(/relay: stopping \(SIGTERM\): no new lines; 3 in flight get 1 s to finish/);
+  expect(r.stderr).toMatch(/relay: interrupted: .*resume with: relay batch .*--resume/);
+  expect(r.stderr).not.toMatch(/stopping now/);
+});
