@@ -4,7 +4,7 @@
 // events per second on one core, and peak memory over one million requests. Prints numbers,
 // ratios and biases; asserts nothing. Build first (npm run build). Only loopback traffic.
 //
-//   node scripts/bench-bench.js [--quick] [--only accuracy,stall,speed,sse,memory]
+//   node scripts/bench-bench.js [--quick] [--only accuracy,stall,speed,sse,memory] [--rates 10,100,1000]
 //
 // --quick shortens every run (5 s instead of 30 s; 100,000 requests instead of 1,000,000) and
 // says so next to each figure. Processes are pinned with taskset when it exists: the driver on
@@ -27,6 +27,7 @@ const QUICK = args.includes('--quick');
 const ONLY = (args[args.indexOf('--only') + 1] ?? '').split(',').filter((s) => args.includes('--only') && s);
 const want = (name) => ONLY.length === 0 || ONLY.includes(name);
 const RUN_S = QUICK ? 5 : 30;
+const RATES = args.includes('--rates') ? args[args.indexOf('--rates') + 1].split(',').map(Number) : [10, 100, 1000];
 const SPEED_S = QUICK ? 3 : 10;
 const MEMORY_N = QUICK ? 100_000 : 1_000_000;
 const work = mkdtempSync(join(tmpdir(), 'relay-bench-bench-'));
@@ -127,7 +128,7 @@ async function accuracy() {
   try {
     console.log('Truth, request by request: the simulator logs when each first token and last byte left (GET /__sim/requests), relay bench');
     console.log('logs each send and request id (--raw), on one clock. bias = reported percentile - true percentile; error = reported - true per request.');
-    for (const rate of [10, 100, 1000]) {
+    for (const rate of RATES) {
       await fetch(`${sim.origin}/__sim/stats/reset`, { method: 'POST' });
       const steal = stealMeter();
       const raw = join(work, `accuracy-${rate}.csv`);
@@ -149,7 +150,8 @@ async function accuracy() {
         const tr = truth.truth[metric];
         const e = truth.error[metric];
         console.log(`  ${metric.toUpperCase().padEnd(4)} reported p50 ${f(m.p50)} p99 ${f(m.p99)} | true p50 ${f(tr.p50)} p99 ${f(tr.p99)} | `
-          + `bias p50 ${sign(m.p50 - tr.p50)} p99 ${sign(m.p99 - tr.p99)} | error p50 ${sign(e.p50)} p99 ${sign(e.p99)} max ${sign(e.max)} | vs plan p50 ${sign(m.p50 - plan)} p99 ${sign(m.p99 - plan)}`);
+          + `bias p50 ${sign(m.p50 - tr.p50)} p99 ${sign(m.p99 - tr.p99)} | error min ${sign(e.min)} p50 ${sign(e.p50)} p99 ${sign(e.p99)} max ${sign(e.max)} | vs plan p50 ${sign(m.p50 - plan)} p99 ${sign(m.p99 - plan)}`
+          + ` | early ${truth.early[metric]}`);
       }
     }
     // What a zero-delay reply costs on this machine (loopback, HTTP, the simulator's own work):

@@ -12,12 +12,15 @@ function pct(sorted, p) {
 
 function summary(values) {
   const s = [...values].sort((a, b) => a - b);
-  return { p50: pct(s, 50), p99: pct(s, 99), max: s.at(-1) ?? NaN };
+  return { min: s[0] ?? NaN, p50: pct(s, 50), p99: pct(s, 99), max: s.at(-1) ?? NaN };
 }
 
 /**
  * @param rawPath  relay bench --raw file
- * @param served   GET /__sim/requests of the profile: [{ id, firstTokenMs, lastByteMs }]
+ * @param served   GET /__sim/requests of the profile: [{ id, firstTokenMs, lastByteMs, firstTokenWriteMs, lastByteWriteMs }]
+ *
+ * `early` counts requests whose reported figure is under the time the simulator began the write
+ * (less 0.5 ms for the two processes' readings of the clock): a client cannot see a byte sooner.
  */
 export function requestTruth(rawPath, served) {
   const byId = new Map(served.map((x) => [x.id, x]));
@@ -25,6 +28,7 @@ export function requestTruth(rawPath, served) {
   const col = Object.fromEntries(lines[0].split(',').map((name, i) => [name, i]));
   const truth = { ttft: [], e2e: [] };
   const error = { ttft: [], e2e: [] };
+  const early = { ttft: 0, e2e: 0 };
   let measured = 0;
   for (const line of lines.slice(1)) {
     const c = line.split(',');
@@ -33,9 +37,11 @@ export function requestTruth(rawPath, served) {
     const s = byId.get(c[col.request_id]);
     if (!s) continue;
     const sent = Number(c[col.sent_epoch_ms]);
-    for (const [metric, left] of [['ttft', s.firstTokenMs], ['e2e', s.lastByteMs]]) {
+    for (const [metric, left, began] of [['ttft', s.firstTokenMs, s.firstTokenWriteMs], ['e2e', s.lastByteMs, s.lastByteWriteMs]]) {
+      const reported = Number(c[col[`${metric}_ms`]]);
       truth[metric].push(left - sent);
-      error[metric].push(Number(c[col[`${metric}_ms`]]) - (left - sent));
+      error[metric].push(reported - (left - sent));
+      if (reported < began - sent - 0.5) early[metric]++;
     }
   }
   return {
@@ -43,5 +49,6 @@ export function requestTruth(rawPath, served) {
     matched: truth.ttft.length,
     truth: { ttft: summary(truth.ttft), e2e: summary(truth.e2e) },
     error: { ttft: summary(error.ttft), e2e: summary(error.e2e) },
+    early,
   };
 }

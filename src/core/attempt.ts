@@ -160,8 +160,9 @@ class Attempt implements ExchangeEvents, Watched {
     }
   }
 
-  onBody(chunk: Buffer): void {
-    this.last = readTime(this.start);
+  onBody(chunk: Buffer, laterInRead = false): void {
+    // Bytes after the first of a read may have arrived after the batch's time (read-clock.ts).
+    this.last = laterInRead ? performance.now() : readTime(this.start);
     const reader = this.reader;
     if (reader) {
       if (this.settled) return; // after [DONE]: read only to keep the connection usable

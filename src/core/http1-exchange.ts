@@ -7,6 +7,8 @@ import type { PendingWrite } from './write-soon.js';
 // the keep-alive hint, and what happens when the connection goes away mid-exchange.
 
 export interface ExchangeEvents extends ResponseEvents {
+  /** `laterInRead`: other body bytes came before these in the same socket read. */
+  onBody(chunk: Buffer, laterInRead?: boolean): void;
   /**
    * The exchange failed: a socket error code, 'reset' (closed early), 'malformed_http' or the abort code.
    * `unheard`: the connection was new, nothing came back on it, and this server has never answered
@@ -59,6 +61,8 @@ export class Running implements Exchange, ResponseEvents, PendingWrite {
   /** The request, until it is written. */
   bytes: Buffer | string | undefined;
   private opening: boolean;
+  /** The head and body pieces handed on since the current socket read began. */
+  private pieces = 0;
 
   constructor(readonly pool: Pool, readonly conn: Conn, readonly events: ExchangeEvents, noBody: boolean, readonly reused: boolean) {
     // The exchange is the parser's listener itself: no closures per request on the hot path.
@@ -92,12 +96,13 @@ export class Running implements Exchange, ResponseEvents, PendingWrite {
 
   onHead(status: number, headers: Record<string, string>): void {
     this.pool.answered = true;
+    this.pieces++; // a body that came in the same read as the head is a later piece of it
     this.keepAliveMs = keepAliveFor(headers['keep-alive']);
     this.events.onHead(status, headers);
   }
 
   onBody(chunk: Buffer): void {
-    this.events.onBody(chunk);
+    this.events.onBody(chunk, this.pieces++ > 0);
   }
 
   onEnd(): void {
@@ -108,6 +113,7 @@ export class Running implements Exchange, ResponseEvents, PendingWrite {
   }
 
   data(chunk: Buffer): void {
+    this.pieces = 0;
     try {
       this.parser.execute(chunk);
     } catch (e) {

@@ -92,3 +92,52 @@ describe('timing a burst of reads', () => {
     expect(Math.abs(endA - endB)).toBeLessThan(30);
   });
 });
+
+// As SERVER, but on "go" each stream gets its first content chunk at once and, 30 ms later, its end
+// (when it is written, on the wall clock, goes to stdout): while this thread is still on the batch
+// in which the first chunks arrived, so the ends join them in one read.
+const LATE_END_SERVER = SERVER.replace(/process\.stdin\.on[\s\S]*?\n\}\);\n/, `process.stdin.on('data', () => {
+  for (const s of socks) s.write(chunk('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\\n\\n'));
+  setTimeout(() => {
+    const at = performance.timeOrigin + performance.now();
+    for (const s of socks) s.write(chunk('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\\n\\ndata: [DONE]\\n\\n') + '0\\r\\n\\r\\n');
+    console.log(at);
+  }, 30);
+});
+`);
+
+describe('bytes that join a read while its batch is handled', () => {
+  it('are not timed before the server wrote them', async () => {
+    expect(LATE_END_SERVER).not.toBe(SERVER);
+    server = spawn(process.execPath, ['-e', LATE_END_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    const next = async () => {
+      while (lines.length === 0) {
+        const [d] = await once(server!.stdout!, 'data');
+        lines.push(...String(d).split('\n').filter(Boolean));
+      }
+      return lines.shift()!;
+    };
+    const port = Number(await next());
+    const url = endpointUrl(`http://127.0.0.1:${port}/v1`, '/chat/completions');
+    const pools = new Pools();
+    const request = requestText(requestHead('POST', url, { 'content-type': 'application/json' }), '{"model":"m","messages":[]}');
+    const attempt = () => runAttempt({
+      pool: pools.get(url), request, stream: true, timeoutMs: 10_000, idleTimeoutMs: 0, connectTimeoutMs: 10_000,
+      onDelta: (_d, at) => { if (at !== undefined) busy(60); }, // each first chunk's listener is slow
+    });
+    const pending: Array<Promise<AttemptOutcome>> = [attempt(), attempt()];
+    expect(await next()).toBe('answered');
+    server.stdin!.write('go\n');
+    busy(10); // both first chunks arrive before the batch that reads them begins
+    const outcomes = await Promise.all(pending);
+    const endWritten = Number(await next());
+    pools.close();
+    for (const o of outcomes) {
+      expect(o.ok).toBe(true);
+      // The end left the server 30 ms after the first chunks, while the second stream waited for
+      // the first one's listener: it is timed when it was read, not with the batch's first bytes.
+      expect(performance.timeOrigin + o.timings.start + o.timings.e2e!).toBeGreaterThanOrEqual(endWritten - 1);
+    }
+  });
+});
