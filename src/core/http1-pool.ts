@@ -47,8 +47,12 @@ export class Pool {
   private readonly all = new Set<Conn>();
   /** Connections watched after their first responses (see release). */
   private settling = 0;
+  /** Their timers: they hold the process open only while requests wait for them. */
+  private readonly probes = new Set<NodeJS.Timeout>();
   /** Whether this server keeps connections open after a response that did not say it would close. */
   private reuse: 'unknown' | 'keeps' | 'closes' = 'unknown';
+  /** Responses a connection must have served, and then be seen kept, before reuse is trusted (see distrust). */
+  private trustAfter = 0;
   private closed = false;
   private readonly queue: Queued[] = [];
   private readonly host: string;
@@ -69,6 +73,7 @@ export class Pool {
     if (this.settling > this.queue.length) {
       const q = new Queued(bytes, events, noBody);
       this.queue.push(q);
+      for (const t of this.probes) t.ref();
       return q;
     }
     return this.start(this.open(), bytes, events, noBody, false);
@@ -80,9 +85,13 @@ export class Pool {
    * written on the connection, and the server resets it: a request lost (and possibly billed, so
    * not retried). So until a pool knows its server, a released connection is watched for
    * PROBE_MS before reuse (requests meanwhile wait for it rather than open more). A server seen
-   * closing gets a new connection per request from then on; one seen keeping it, immediate reuse.
+   * closing gets a new connection per request from then on; one seen keeping it, immediate reuse
+   * (until it drops a reused connection: see distrust).
    */
   release(conn: Conn, keepAlive: boolean, keepAliveMs: number): void {
+    conn.served++;
+    // Its FIN came with the response though the response did not say it would close: as below.
+    if (keepAlive && conn.ended) this.reuse = 'closes';
     if (!keepAlive || conn.socket.destroyed || conn.ended || this.reuse === 'closes') return this.drop(conn);
     conn.idleUntil = performance.now() + keepAliveMs;
     if (this.reuse === 'keeps') {
@@ -94,6 +103,7 @@ export class Pool {
     }
     this.settling++;
     const settle = () => {
+      this.probes.delete(timer);
       this.settling--;
       if (this.closed) return;
       if (conn.socket.destroyed || conn.ended) {
@@ -102,17 +112,33 @@ export class Pool {
         if (conn.ended) this.reuse = 'closes';
         this.drop(conn);
       } else {
-        if (this.reuse === 'unknown') this.reuse = 'keeps';
+        if (this.reuse === 'unknown' && conn.served >= this.trustAfter) this.reuse = 'keeps';
         conn.socket.unref();
         this.idle.push(conn);
       }
       this.serveQueue();
     };
-    setTimeout(settle, PROBE_MS).unref(); // waiting requests keep the process alive, not this
+    // Not one more wait at the end of a run: a process with nothing else to do may exit meanwhile.
+    const timer = setTimeout(settle, PROBE_MS);
+    if (this.queue.length === 0) timer.unref();
+    this.probes.add(timer);
+  }
+
+  /**
+   * A reused connection that had served `served` responses was closed before any reply came back:
+   * a fault, or a server that drops its connections after so many responses without saying so.
+   * Released connections are watched again until one is seen kept past that many.
+   */
+  distrust(served: number): void {
+    if (this.reuse === 'closes') return;
+    this.reuse = 'unknown';
+    this.trustAfter = Math.max(this.trustAfter, served + 1);
   }
 
   close(): void {
     this.closed = true;
+    for (const t of this.probes) clearTimeout(t);
+    this.probes.clear();
     for (const c of this.all) c.socket.destroy();
     this.all.clear();
     this.idle.length = 0;
@@ -161,7 +187,7 @@ export class Pool {
       // Bytes with no request out: the server is out of step; the connection cannot be trusted.
       else if (!isBlankLines(chunk)) socket.destroy();
     });
-    const conn: Conn = { socket, idleUntil: 0, ended: false };
+    const conn: Conn = { socket, idleUntil: 0, ended: false, served: 0 };
     this.all.add(conn);
     let failure: string | undefined;
     socket.once(this.secure ? 'secureConnect' : 'connect', () => conn.current?.connected());

@@ -73,6 +73,20 @@ describe('relay over its own HTTP/1.1 transport', () => {
     expect(s.connections()).toBe(2); // the closed one, then one kept alive for the other four
   });
 
+  it('a server that hangs up after every reply without Connection: close: a batch of 5 with -c 1 waits for the next connection, and all succeed', async () => {
+    // Line 2 is sent while the pool still watches line 1's connection for such a close; when the
+    // close comes, nothing else keeps the process open: it must not exit with lines unsent.
+    const s = await serve((req, res, body) => {
+      res.on('finish', () => req.socket.end());
+      answer(res, body, PARTS);
+    });
+    const r = await batch(s, 5, '-c', '1');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout).map((l) => [l.custom_id, l.error])).toEqual(['q0', 'q1', 'q2', 'q3', 'q4'].map((id) => [id, null]));
+    expect(s.connections()).toBe(5);
+  });
+
   it('interim 100 Continue and 103 Early Hints before the real reply: chat --no-stream prints the reply', async () => {
     const s = await serve((_req, res, body) => {
       res.writeContinue();
