@@ -58,21 +58,25 @@ srv.listen(0, '127.0.0.1', () => console.log(srv.address().port));
 let server: ChildProcess | undefined;
 afterEach(() => { server?.kill(); });
 
+/** Starts a server script; `next` reads its stdout line by line (its port first). */
+async function startStreams(script: string) {
+  server = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const next = async () => {
+    while (lines.length === 0) {
+      const [d] = await once(server!.stdout!, 'data');
+      lines.push(...String(d).split('\n').filter(Boolean));
+    }
+    return lines.shift()!;
+  };
+  const url = endpointUrl(`http://127.0.0.1:${Number(await next())}/v1`, '/chat/completions');
+  const request = requestText(requestHead('POST', url, { 'content-type': 'application/json' }), '{"model":"m","messages":[]}');
+  return { next, url, pools: new Pools(), request };
+}
+
 describe('timing a burst of reads', () => {
   it('a stream whose bytes arrived with another\'s is not charged for the time spent on the other', async () => {
-    server = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines: string[] = [];
-    const next = async () => {
-      while (lines.length === 0) {
-        const [d] = await once(server!.stdout!, 'data');
-        lines.push(...String(d).split('\n').filter(Boolean));
-      }
-      return lines.shift()!;
-    };
-    const port = Number(await next());
-    const url = endpointUrl(`http://127.0.0.1:${port}/v1`, '/chat/completions');
-    const pools = new Pools();
-    const request = requestText(requestHead('POST', url, { 'content-type': 'application/json' }), '{"model":"m","messages":[]}');
+    const { next, url, pools, request } = await startStreams(SERVER);
     let slowed = false;
     const attempt = () => runAttempt({
       pool: pools.get(url), request, stream: true, timeoutMs: 10_000, idleTimeoutMs: 0, connectTimeoutMs: 10_000,
@@ -81,7 +85,7 @@ describe('timing a burst of reads', () => {
     });
     const pending: Array<Promise<AttemptOutcome>> = [attempt(), attempt()];
     expect(await next()).toBe('answered');
-    server.stdin!.write('go\n');
+    server!.stdin!.write('go\n');
     busy(200); // both streams' bytes arrive while this thread is busy: one batch of reads
     const [a, b] = await Promise.all(pending);
     pools.close();
@@ -109,26 +113,14 @@ const LATE_END_SERVER = SERVER.replace(/process\.stdin\.on[\s\S]*?\n\}\);\n/, `p
 describe('bytes that join a read while its batch is handled', () => {
   it('are not timed before the server wrote them', async () => {
     expect(LATE_END_SERVER).not.toBe(SERVER);
-    server = spawn(process.execPath, ['-e', LATE_END_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines: string[] = [];
-    const next = async () => {
-      while (lines.length === 0) {
-        const [d] = await once(server!.stdout!, 'data');
-        lines.push(...String(d).split('\n').filter(Boolean));
-      }
-      return lines.shift()!;
-    };
-    const port = Number(await next());
-    const url = endpointUrl(`http://127.0.0.1:${port}/v1`, '/chat/completions');
-    const pools = new Pools();
-    const request = requestText(requestHead('POST', url, { 'content-type': 'application/json' }), '{"model":"m","messages":[]}');
+    const { next, url, pools, request } = await startStreams(LATE_END_SERVER);
     const attempt = () => runAttempt({
       pool: pools.get(url), request, stream: true, timeoutMs: 10_000, idleTimeoutMs: 0, connectTimeoutMs: 10_000,
       onDelta: (_d, at) => { if (at !== undefined) busy(60); }, // each first chunk's listener is slow
     });
     const pending: Array<Promise<AttemptOutcome>> = [attempt(), attempt()];
     expect(await next()).toBe('answered');
-    server.stdin!.write('go\n');
+    server!.stdin!.write('go\n');
     busy(10); // both first chunks arrive before the batch that reads them begins
     const outcomes = await Promise.all(pending);
     const endWritten = Number(await next());
