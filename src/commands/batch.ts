@@ -147,9 +147,11 @@ function checkScan(scan: ScanResult, opts: BatchOptions, s: BatchSettings, book:
  */
 function interruptions(runner: BatchRunner, graceMs: number, say: (line: string) => void) {
   let stopping = false;
+  let over = false;
   let timer: NodeJS.Timeout | undefined;
   const state = { waitingAtStop: 0, dispose: () => {} };
   const onSignal = (signal: NodeJS.Signals) => {
+    if (over) return;
     if (!stopping) {
       stopping = true;
       state.waitingAtStop = runner.waiting;
@@ -167,9 +169,12 @@ function interruptions(runner: BatchRunner, graceMs: number, say: (line: string)
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   state.dispose = () => {
+    if (timer) clearTimeout(timer);
+    // After a signal the handlers stay, doing nothing, until the process exits: a repeat must not
+    // cut the summary or the output while they drain.
+    if (stopping) return void (over = true);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    if (timer) clearTimeout(timer);
   };
   return state;
 }

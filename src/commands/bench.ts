@@ -76,8 +76,8 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
 
   // SIGTERM (timeout, docker stop, a cancelled CI job) ends the run as Ctrl-C does: what was
   // measured is reported, and the raw rows and interval logs are written out whole. Repeats are
-  // ignored until the report is out (GNU timeout signals the process and then its whole group,
-  // so the second would otherwise kill it before the report).
+  // ignored (GNU timeout signals the process and then its whole group, so the second would
+  // otherwise kill it before the report).
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -110,8 +110,12 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     finalCheck(report, s.maxErrorRate);
     return report;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // After a signal the handlers stay until the process exits: a repeat (an impatient second
+    // Ctrl-C) must not cut the report while it drains into a slow pipe.
+    if (!controller.signal.aborted) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
 }
 

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRaw, summaryFromRows } from '../helpers/bench.js';
-import { runRelay, startRelay } from '../helpers/relay.js';
-import { spawnSim, type SpawnedSim } from '../helpers/sim.js';
+import { spawn } from 'node:child_process';
+import { cleanEnv, runRelay, startRelay } from '../helpers/relay.js';
+import { RELAY_BIN, spawnSim, type SpawnedSim } from '../helpers/sim.js';
 
 // relay bench end to end: the real CLI against real `relay sim` processes on loopback.
 // Timing assertions are about order and sign with wide margins, never about wall-clock speed.
@@ -262,6 +263,32 @@ describe('relay bench', () => {
     expect(target.requests).toBeGreaterThanOrEqual(16);
     expect(target.errorsByCode).toEqual({}); // cut-off requests are not the endpoint's errors
     expect(readRaw(raw).rows).toHaveLength(target.requests);
+  });
+
+  it('a second Ctrl-C while the report drains into a slow pipe does not cut it', async () => {
+    const raw = file('drain.csv');
+    // 32 targets: a JSON report larger than a pipe's 64 KiB, so it waits for the reader.
+    const targets = Array.from({ length: 32 }, (_, i) => `--target=t${i}=${sim.baseUrl('fast')}`);
+    const proc = spawn(process.execPath, [RELAY_BIN, 'bench', ...targets, '-m', 'sim-1', '--duration', '60s', '-c', '4', '--warmup', '0', '--json', '--raw', raw],
+      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.pause(); // a reader that is not reading yet
+    let stderr = '';
+    proc.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((r) => proc.on('close', (code) => r(code)));
+    await rowsOnDisk(raw, 8);
+    proc.kill('SIGINT');
+    await new Promise<void>((resolve) => {
+      const check = () => { if (/interrupted; the results so far were reported/.test(stderr)) resolve(); };
+      proc.stderr.on('data', check);
+      check();
+    });
+    proc.kill('SIGINT'); // the report is still in the pipe: an impatient second Ctrl-C
+    let stdout = '';
+    proc.stdout.on('data', (d) => { stdout += d; });
+    proc.stdout.resume();
+    expect(await exited).toBe(130);
+    expect(stdout.length).toBeGreaterThan(65_536);
+    expect(JSON.parse(stdout).targets).toHaveLength(32);
   });
 
   it('--regions takes endpoints from the config and labels simulated ones', async () => {
