@@ -53,6 +53,9 @@ export class Pool {
   private reuse: 'unknown' | 'keeps' | 'closes' = 'unknown';
   /** Responses a connection must have served, and then be seen kept, before reuse is trusted (see distrust). */
   private trustAfter = 0;
+  /** Requests sent on reused connections, and those of them lost before any reply. */
+  private reusedSent = 0;
+  private reusedLost = 0;
   private closed = false;
   private readonly queue: Queued[] = [];
   private readonly host: string;
@@ -91,7 +94,7 @@ export class Pool {
   release(conn: Conn, keepAlive: boolean, keepAliveMs: number): void {
     conn.served++;
     // Its FIN came with the response though the response did not say it would close: as below.
-    if (keepAlive && conn.ended) this.reuse = 'closes';
+    if (keepAlive && conn.ended) this.stopReuse();
     if (!keepAlive || conn.socket.destroyed || conn.ended || this.reuse === 'closes') return this.drop(conn);
     conn.idleUntil = performance.now() + keepAliveMs;
     if (this.reuse === 'keeps') {
@@ -109,7 +112,7 @@ export class Pool {
       if (conn.socket.destroyed || conn.ended) {
         // Closed by the server right after a response without saying so (no Connection: close):
         // reusing its connections would lose requests, so from now on each request gets its own.
-        if (conn.ended) this.reuse = 'closes';
+        if (conn.ended) this.stopReuse();
         this.drop(conn);
       } else {
         if (this.reuse === 'unknown' && conn.served >= this.trustAfter) this.reuse = 'keeps';
@@ -131,8 +134,18 @@ export class Pool {
    */
   distrust(served: number): void {
     if (this.reuse === 'closes') return;
+    // A server that drops reused connections when the next request comes (not after a response)
+    // is never seen doing it while watched: once reuse loses more than a quarter of what it
+    // carries, each request gets its own connection.
+    if (++this.reusedLost >= 2 && this.reusedLost * 4 > this.reusedSent) return this.stopReuse();
     this.reuse = 'unknown';
     this.trustAfter = Math.max(this.trustAfter, served + 1);
+  }
+
+  /** From now on each request gets a connection of its own. */
+  private stopReuse(): void {
+    this.reuse = 'closes';
+    for (const c of this.idle.splice(0)) this.drop(c);
   }
 
   close(): void {
@@ -172,7 +185,10 @@ export class Pool {
   }
 
   private start(conn: Conn, bytes: Buffer | string, events: ExchangeEvents, noBody: boolean, reused: boolean): Running {
-    if (reused) conn.socket.ref();
+    if (reused) {
+      conn.socket.ref();
+      this.reusedSent++;
+    }
     const run = new Running(this, conn, events, noBody, reused);
     conn.current = run;
     run.bytes = bytes;
