@@ -137,7 +137,8 @@ class Attempt implements ExchangeEvents, Watched {
     out.timings.ttfb = now - this.start;
     out.status = status;
     out.headers = headers;
-    if (status >= 200 && status < 300 && this.input.stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
+    // A server may stream although asked not to (a proxy that forces it): read what it sent.
+    if (status >= 200 && status < 300 && (this.input.stream || !this.input.rawBody) && (headers['content-type'] ?? '').includes('text/event-stream')) {
       const chunks: number[] | undefined = this.input.recordChunks ? [] : undefined;
       const timings = out.timings;
       timings.chunks = chunks;

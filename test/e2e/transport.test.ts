@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/core/errors.js';
 import { runRelay } from '../helpers/relay.js';
@@ -7,6 +9,7 @@ import { answer, jsonReply, sseReply, startReplyServer, type Handler, type Reply
 // CLI against node:http servers on loopback that misbehave in one precise way each. relay sim
 // cannot produce these wire shapes, and undici used to absorb them for us.
 
+const FIXTURES = join(import.meta.dirname, '../../fixtures/sse');
 const PARTS = ['Hello', ' there'];
 const TEXT = PARTS.join('');
 
@@ -85,6 +88,29 @@ describe('relay over its own HTTP/1.1 transport', () => {
     expect(r.code).toBe(0);
     expect(lines(r.stdout).map((l) => [l.custom_id, l.error])).toEqual(['q0', 'q1', 'q2', 'q3', 'q4'].map((id) => [id, null]));
     expect(s.connections()).toBe(5);
+  });
+
+  it.each([
+    ['R08b: a complete stream without [DONE]', 'R08b-finish-reason-but-no-done.sse', null],
+    ['R07: an error object inside the stream', 'R07-error-object-in-stream.sse', 'model_not_found'],
+  ])('a server that streams although batch asked it not to (%s): the stream is read as one', async (_name, fixture, code) => {
+    const sse = readFileSync(join(FIXTURES, fixture), 'utf8');
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(sse);
+    });
+    const r = await batch(s, 1, '--retries', '2');
+    const [line] = lines(r.stdout);
+    expect(line.relay.attempts).toBe(1); // neither a success nor model_not_found is retried
+    if (code === null) {
+      expect(r.code).toBe(0);
+      expect(line.error).toBeNull();
+      expect(line.response.body.choices[0].finish_reason).toBe('stop');
+    } else {
+      expect(r.code).not.toBe(0);
+      expect(line.error.code).toBe(code);
+      expect(line.error.message).toMatch(/does not exist/);
+    }
   });
 
   it('interim 100 Continue and 103 Early Hints before the real reply: chat --no-stream prints the reply', async () => {
