@@ -89,7 +89,7 @@ class LineCall implements ChatCallOptions {
   readonly log: AttemptEntry[] = [];
   ticket: Ticket | undefined;
   last: AttemptOutcome | undefined;
-  /** Attempts whose connection broke after sending or that timed out: they may have been billed. */
+  /** Attempts whose connection broke after sending, that timed out or were cut short: they may have been billed. */
   unknown = 0;
   reserve = 0;
   prompt: number | undefined;
@@ -133,7 +133,8 @@ class LineCall implements ChatCallOptions {
     this.log.push({ status: out.status, error: out.ok ? null : failureCode(out.failure), ms: round1(out.timings.e2e) ?? 0, endpoint });
     if (out.ok || out.aborted) return;
     const kind = out.failure?.kind;
-    if (kind === 'disconnect' || kind === 'timeout') this.unknown++;
+    // A reply cut short was being generated: billed, though its usage never came.
+    if (kind === 'disconnect' || kind === 'timeout' || kind === 'truncated') this.unknown++;
     // A refused request (4xx/5xx) used nothing; a broken or cut one may have used its reservation.
     this.settle(kind === 'http' || kind === 'connect' ? 0 : undefined);
   }

@@ -28,7 +28,7 @@ export interface RelayMeta {
   tokens: Usage | null;
   /** USD, null when the model has no known price. Includes attempts that may have been billed. */
   cost: number | null;
-  /** Attempts whose connection broke after the request was sent: they may have been billed (R23). */
+  /** Attempts whose connection broke after the request was sent, or whose reply was cut short: they may have been billed (R23). */
   unknown_outcome_attempts?: number;
   cached: boolean;
   deduplicated: boolean;

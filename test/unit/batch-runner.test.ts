@@ -112,6 +112,18 @@ describe('BatchRunner', () => {
     expect(rec.relay.cost!).toBeGreaterThan(Number(once) / 1e15);
   });
 
+  it('a reply cut short is retried, and the cut attempt counts in the cost as possibly billed', async () => {
+    sim.setProfile('cut', { faultScript: ['truncate'] });
+    const { sink, done } = await runBatch(jsonl([{ id: 'c', prompt: 'generate an image of a cat please' }]), { baseUrl: sim.baseUrl('cut') });
+    await done;
+    const rec = sink.lines[0]!;
+    expect(rec.error).toBeNull();
+    expect(rec.relay.attempt_log!.map((a) => a.error)).toEqual(['truncated', null]);
+    expect(rec.relay.unknown_outcome_attempts).toBe(1);
+    const once = makePricer(builtinPrices())('gpt-4.1-mini', { ...rec.relay.tokens!, estimated: false });
+    expect(rec.relay.cost!).toBeGreaterThan(Number(once) / 1e15);
+  });
+
   it('stop() cancels lines waiting to retry at once and writes nothing for them (R22)', async () => {
     sim.setProfile('always429', { faultScript: Array(100).fill('429'), retryAfterS: 20 });
     const { runner, sink, events, done } = await runBatch(jsonl([{ id: 'w1', prompt: 'a' }, { id: 'w2', prompt: 'b' }, { id: 'w3', prompt: 'c' }]),
