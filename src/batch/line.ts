@@ -41,7 +41,8 @@ export interface LineEnv {
   retries: number;
   pricer?: Pricer;
   now(): number;
-  onAttempt(): void;
+  /** An attempt was made; `retry`: not the line's first (a retry or a failover). */
+  onAttempt(retry: boolean): void;
   onRetry(item: BatchItem, info: RetryInfo): void;
   onWarning(message: string): void;
   onPace(): void;
@@ -123,7 +124,7 @@ class LineCall implements ChatCallOptions {
     const env = this.env;
     const limiter = env.queue.limiter;
     this.last = out;
-    env.onAttempt();
+    env.onAttempt(this.log.length > 0);
     const now = env.now();
     // A success's headers are read once, by the client (result.rateLimit, in runLine).
     if (out.status && !out.ok) limiter.observe(parseRateLimitHeaders(out.headers), now);

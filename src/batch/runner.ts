@@ -97,9 +97,12 @@ export class BatchRunner extends EventEmitter {
       sender: o.sender, queue: this.queue, stopSignal: this.stopController.signal, abortSignal: this.abortController.signal,
       tokensLimited: o.tokensLimited, retries: o.retries, pricer: o.pricer,
       now: () => clock.now(),
-      onAttempt: () => this.stats.attempt(),
+      onAttempt: (retry: boolean) => {
+        this.stats.attempt();
+        // Counted when sent: a retry cancelled during its wait (Ctrl-C) was never made.
+        if (retry) this.stats.retries++;
+      },
       onRetry: (it: BatchItem, info: RetryInfo) => {
-        this.stats.retries++;
         this.emit('retry', { line: it.lineNo, id: it.id, info });
       },
       onWarning: (m: string) => this.emit('warning', m),

@@ -36,6 +36,7 @@ it('R22: Ctrl-C while lines wait to retry exits within 1 s with 130, sends nothi
   expect(written.map((l) => l.response?.status_code)).toEqual([200, 200]);
   expect(new Set(written.map((l) => l.custom_id)).size).toBe(2);
   expect(r.stderr).toMatch(/relay: interrupted: 2 lines written this run, 3 not run \(3 were waiting to retry or for the rate limit\); resume with: relay batch .*in\.jsonl -o .*out\.jsonl .*--resume/);
+  expect(r.stderr).toMatch(/ 5 requests \(0 retries\) in /); // the cancelled retries were never sent
 });
 
 it('R37: in-flight requests get the grace period, are then aborted (the server sees it), and exit is 130', async () => {
