@@ -24,7 +24,7 @@ export function actualText(a: Actual, source: string, opts: { explain?: boolean;
   // Cache writes only exist with Anthropic-style usage; the column appears when there are some.
   const writes = a.usage.cacheWriteTokens > 0;
   const cols: Column[] = [
-    { header: 'model' }, { header: 'requests', align: 'right' }, { header: 'failed', align: 'right' },
+    { header: 'model' }, { header: 'requests', align: 'right' }, { header: 'of them failed', align: 'right' },
     { header: 'prompt', align: 'right' }, { header: 'cached', align: 'right' },
     ...(writes ? [{ header: 'cache write', align: 'right' } as Column] : []),
     { header: 'completion', align: 'right' }, { header: 'reasoning', align: 'right' }, { header: 'cost', align: 'right' },

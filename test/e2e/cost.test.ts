@@ -102,6 +102,8 @@ describe('relay cost --from', () => {
     expect(r.stdout).toMatch(/^o4-mini\s+1\s+0\s+1,000\s+0\s+3,000\s+2,500\s+\$0\.0143$/m);
     expect(r.stdout).toMatch(/^total\s+5\s+1\s+23,000\s+12,000\s+4,650\s+3,100\s+\$0\.0438$/m);
     expect(r.stdout).toContain('counted because the provider may have billed it');
+    // The failed column counts the failed requests priced in the row, not the ones left out.
+    expect(r.stdout).toMatch(/^model\s+requests\s+of them failed\s+prompt/m);
     expect(r.stdout).toContain('per month: $1.31 (run covers 1 day(s); x 30 for a 30-day month)');
     const json = JSON.parse((await runRelay(['cost', '--from', fixture('batch-output.jsonl'), '--json'])).stdout);
     expect(json.total.usdExact).toBe('0.043828');
