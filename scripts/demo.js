@@ -59,6 +59,8 @@ try {
   console.error(`relay demo: simulator (simulated endpoint, not a real provider) at ${sim.url}`);
   steps.push(await relay(['chat', '--base-url', sim.url, '-m', 'sim-small', '--stats', '--max-tokens', '80',
     'Explain in two sentences what an LLM relay does.'], 'a reply streamed token by token, then the stats line'));
+  // Piped, relay chat prints the reply exactly, without a closing newline: end the line here.
+  if (!process.stdout.isTTY) process.stdout.write('\n');
   steps.push(await relay(['batch', join(root, 'fixtures/prompts.jsonl'), '--base-url', `${origin}/batch/v1`, '-m', 'gpt-4.1-mini',
     '-c', '32', '--max-tokens', '64', '-o', join(out, 'out.jsonl'), '--overwrite', '--report', join(out, 'report.csv')],
     'a JSONL file with retries (the simulator injects 3% 429s and 2% 500s), summary and CSV report'));
