@@ -94,7 +94,9 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
         config,
         relayVersion: relayVersion(),
         rawPath: flags.raw && resolve(io.cwd, flags.raw),
-        rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config }, 'raw rows (ms after the start of their phase)'),
+        // Written before any reply: a target not configured as simulated may still turn out to be
+        // (the closing comment lists those), so the header does not call it real.
+        rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config: { ...config, targets: targets.map(({ info: { simulated, ...t } }) => (simulated ? { ...t, simulated } : t)) } }, 'raw rows (ms after the start of their phase)'),
         hdrLogDir: flags.hdrLog && resolve(io.cwd, flags.hdrLog),
         signal: controller.signal,
         onEvent: benchProgress(io),

@@ -95,6 +95,8 @@ describe('relay bench', () => {
     expect(raw.comments).toEqual(expect.arrayContaining(['# seed 11']));
     // Written last, once the replies have said so: both simulator targets are labelled simulated.
     expect(raw.comments.at(-1)).toMatch(/^# simulated targets .*: sg-direct, sg-relay, de-direct, de-relay$/);
+    // The header is written before any reply: it does not call them real.
+    expect(raw.comments.find((c) => c.startsWith('# config '))).not.toMatch(/"simulated":false/);
     expect(raw.comments.some((c) => c.startsWith('# relay ') && c.includes(doc.relay.version))).toBe(true);
     expect(raw.rows.filter((x) => x.phase === 'measure')).toHaveLength(100);
     expect(raw.rows.filter((x) => x.phase === 'warmup')).toHaveLength(8);
