@@ -24,8 +24,10 @@ class Queued implements Exchange {
 
   constructor(readonly bytes: Buffer | string, readonly events: ExchangeEvents, readonly noBody: boolean) {}
 
+  // Waiting for a connection is not connecting: the connect deadline starts when one is opened
+  // (the write resets the attempt's clock), and the whole-request deadline covers the wait.
   get connecting(): boolean {
-    return this.run ? this.run.connecting : true;
+    return this.run ? this.run.connecting : false;
   }
 
   get unsent(): boolean {

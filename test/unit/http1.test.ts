@@ -260,6 +260,22 @@ describe('Pool', () => {
     expect(await lostAfterSending((sock, n) => (n === 1 ? sock.write(REPLY) : sock.destroy()), 1, 20)).toBeLessThanOrEqual(2);
   });
 
+  it('a request waiting for a connection the pool is watching is not timed out as a connection that failed to open', async () => {
+    const srv = await serve((_q, res) => res.end('{}'));
+    const pools = new Pools();
+    const target = endpointUrl(srv.url.href, '/x');
+    // A connect deadline shorter than the pool's watch of a connection after its first response.
+    const send = () => runAttempt({
+      pool: pools.get(target), request: requestText(requestHead('POST', target, {}), '{}'), stream: false, rawBody: true,
+      timeoutMs: 10_000, idleTimeoutMs: 0, connectTimeoutMs: 5,
+    });
+    expect((await send()).ok).toBe(true);
+    const second = await send(); // sent while the first connection is watched: it waits for it
+    pools.close();
+    expect(second.failure).toBeUndefined();
+    expect(srv.connections()).toBe(1);
+  });
+
   it('a stray CRLF after each response: every request succeeds on one connection', async () => {
     expect(await twentyOk((sock) => {
       sock.on('data', () => {
