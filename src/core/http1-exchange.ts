@@ -52,8 +52,6 @@ export interface Conn {
   idleUntil: number;
   /** The server closed its side (FIN): no further request may go on this connection. */
   ended: boolean;
-  /** Responses completed on it. */
-  served: number;
 }
 
 export class Running implements Exchange, ResponseEvents, PendingWrite {
@@ -130,9 +128,8 @@ export class Running implements Exchange, ResponseEvents, PendingWrite {
     // Never sent again, even on a reused connection closed before any byte came back: the server
     // may have read it (a reset fault looks exactly like that). Idle connections are retired before
     // the server's keep-alive timeout instead, as undici does. But such a close is also what a
-    // server that drops connections after some responses without saying so looks like: the pool
-    // watches its connections again (Pool.distrust).
-    if (this.reused && this.parser.received === 0) this.pool.distrust(this.conn.served);
+    // server that drops connections without saying so looks like (Pool.lostReused).
+    if (this.reused && this.parser.received === 0) this.pool.lostReused();
     this.fail(code ?? 'reset', !this.reused && this.parser.received === 0 && !this.pool.answered);
   }
 

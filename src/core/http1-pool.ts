@@ -53,8 +53,6 @@ export class Pool {
   private readonly probes = new Set<NodeJS.Timeout>();
   /** Whether this server keeps connections open after a response that did not say it would close. */
   private reuse: 'unknown' | 'keeps' | 'closes' = 'unknown';
-  /** Responses a connection must have served, and then be seen kept, before reuse is trusted (see distrust). */
-  private trustAfter = 0;
   /** Requests sent on reused connections, and those of them lost before any reply. */
   private reusedSent = 0;
   private reusedLost = 0;
@@ -91,10 +89,9 @@ export class Pool {
    * not retried). So until a pool knows its server, a released connection is watched for
    * PROBE_MS before reuse (requests meanwhile wait for it rather than open more). A server seen
    * closing gets a new connection per request from then on; one seen keeping it, immediate reuse
-   * (until it drops a reused connection: see distrust).
+   * (until reused connections are lost too often: see lostReused).
    */
   release(conn: Conn, keepAlive: boolean, keepAliveMs: number): void {
-    conn.served++;
     // Its FIN came with the response though the response did not say it would close: as below.
     if (keepAlive && conn.ended) this.stopReuse();
     if (!keepAlive || conn.socket.destroyed || conn.ended || this.reuse === 'closes') return this.drop(conn);
@@ -117,7 +114,7 @@ export class Pool {
         if (conn.ended) this.stopReuse();
         this.drop(conn);
       } else {
-        if (this.reuse === 'unknown' && conn.served >= this.trustAfter) this.reuse = 'keeps';
+        if (this.reuse === 'unknown') this.reuse = 'keeps';
         conn.socket.unref();
         this.idle.push(conn);
       }
@@ -130,18 +127,15 @@ export class Pool {
   }
 
   /**
-   * A reused connection that had served `served` responses was closed before any reply came back:
-   * a fault, or a server that drops its connections after so many responses without saying so.
-   * Released connections are watched again until one is seen kept past that many.
+   * A reused connection was closed before any reply came back: a fault, or a server that drops
+   * its connections without saying so (after some responses, or when the next request comes,
+   * which no watch after a response can see). Once that is more than a quarter of what reuse
+   * carries, and not once or twice by chance, each request gets its own connection. A watch after
+   * every such loss cost a healthy server 20 ms per request for as long as the connection had
+   * lived before one random reset.
    */
-  distrust(served: number): void {
-    if (this.reuse === 'closes') return;
-    // A server that drops reused connections when the next request comes (not after a response)
-    // is never seen doing it while watched: once reuse loses more than a quarter of what it
-    // carries, each request gets its own connection.
-    if (++this.reusedLost >= 2 && this.reusedLost * 4 > this.reusedSent) return this.stopReuse();
-    this.reuse = 'unknown';
-    this.trustAfter = Math.max(this.trustAfter, served + 1);
+  lostReused(): void {
+    if (this.reuse !== 'closes' && ++this.reusedLost >= 3 && this.reusedLost * 4 > this.reusedSent) this.stopReuse();
   }
 
   /** From now on each request gets a connection of its own. */
@@ -205,7 +199,7 @@ export class Pool {
       // Bytes with no request out: the server is out of step; the connection cannot be trusted.
       else if (!isBlankLines(chunk)) socket.destroy();
     });
-    const conn: Conn = { socket, idleUntil: 0, ended: false, served: 0 };
+    const conn: Conn = { socket, idleUntil: 0, ended: false };
     this.all.add(conn);
     let failure: string | undefined;
     socket.once(this.secure ? 'secureConnect' : 'connect', () => conn.current?.connected());
