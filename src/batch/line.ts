@@ -239,6 +239,8 @@ export async function runLine(item: BatchItem, recordId: string, env: LineEnv, f
           line: item.lineNo, attempts, attempt_log: log, latency_ms: round1(last?.timings.e2e),
           endpoint: log[log.length - 1]?.endpoint ?? null, model, tokens: lost.usage ?? null, cost: usd(cost),
           ...(unknown ? { unknown_outcome_attempts: unknown } : {}),
+          // What a stream cut short, idle or over time had delivered (R08): the message says it is kept.
+          ...(e.partial ? { partial_content: e.partial } : {}),
           cached: false, deduplicated: false,
         },
       },

@@ -30,6 +30,8 @@ export interface RelayMeta {
   cost: number | null;
   /** Attempts whose connection broke after the request was sent, or whose reply was cut short: they may have been billed (R23). */
   unknown_outcome_attempts?: number;
+  /** A failed line's text received before the reply broke off (a stream cut short, idle or over time). */
+  partial_content?: string;
   cached: boolean;
   deduplicated: boolean;
   failovers?: unknown[];

@@ -113,6 +113,20 @@ describe('relay over its own HTTP/1.1 transport', () => {
     }
   });
 
+  it('R08: a stream cut short fails the line as truncated, and the text it had delivered is kept on the record', async () => {
+    const sse = readFileSync(join(FIXTURES, 'R08-eof-without-done-or-finish-reason.sse'), 'utf8');
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(sse);
+    });
+    const r = await batch(s, 1, '--retries', '0');
+    expect(r.code).not.toBe(0);
+    const [line] = lines(r.stdout);
+    expect(line.error.code).toBe('truncated');
+    expect(line.error.message).toMatch(/partial output kept/);
+    expect(line.relay.partial_content).toBe('{"items": [1, 2');
+  });
+
   it('interim 100 Continue and 103 Early Hints before the real reply: chat --no-stream prints the reply', async () => {
     const s = await serve((_req, res, body) => {
       res.writeContinue();
