@@ -15,6 +15,7 @@ import { BatchRunner } from '../batch/runner.js';
 import { scanInput, type ScanResult, type Source } from '../batch/scan.js';
 import { FileSink, StreamSink, type LineSink } from '../batch/sink.js';
 import type { BatchSummary } from '../batch/stats.js';
+import { onStopSignals } from './stop-signals.js';
 import type { OutputRecord } from '../batch/records.js';
 import { BATCH_RETRIES, parseBatchOptions, resumeCommand, type BatchOptions, type BatchSettings } from './batch-options.js';
 import { openReport, progressStatus, reportRow, summaryText, writeSummaryJson } from './batch-report.js';
@@ -74,7 +75,7 @@ async function run(opts: BatchOptions, s: BatchSettings, source: Source, io: Io)
   runner.on('warning', (m: string) => progress.log(io.err.warn(redact(`relay: warning: ${m}`))));
 
   const interrupt = interruptions(runner, s.graceMs, (line) => progress.log(io.err.warn(line)));
-  // The signal handlers stay until the summary is out: a repeated SIGTERM must not cut it off.
+  // Signals are handled until the summary is out (after one came, until the process exits).
   try {
     let summary: BatchSummary;
     try {
@@ -141,17 +142,14 @@ function checkScan(scan: ScanResult, opts: BatchOptions, s: BatchSettings, book:
 }
 
 /**
- * First Ctrl-C or SIGTERM (timeout, docker stop, a cancelled CI job): stop scheduling, give
- * in-flight requests the grace period. A second Ctrl-C stops them now; a second SIGTERM is ignored,
- * since GNU timeout signals the process and then its whole group.
+ * First Ctrl-C or SIGTERM: stop scheduling, give in-flight requests the grace period. A second
+ * Ctrl-C stops them now; a second SIGTERM is ignored, since GNU timeout signals the process and
+ * then its whole group.
  */
 function interruptions(runner: BatchRunner, graceMs: number, say: (line: string) => void) {
   let stopping = false;
-  let over = false;
   let timer: NodeJS.Timeout | undefined;
-  const state = { waitingAtStop: 0, dispose: () => {} };
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (over) return;
+  const signals = onStopSignals((signal) => {
     if (!stopping) {
       stopping = true;
       state.waitingAtStop = runner.waiting;
@@ -165,16 +163,13 @@ function interruptions(runner: BatchRunner, graceMs: number, say: (line: string)
       say('relay: stopping now: cancelling the requests in flight');
       runner.abortAll();
     }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  state.dispose = () => {
-    if (timer) clearTimeout(timer);
-    // After a signal the handlers stay, doing nothing, until the process exits: a repeat must not
-    // cut the summary or the output while they drain.
-    if (stopping) return void (over = true);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+  });
+  const state = {
+    waitingAtStop: 0,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      signals.dispose();
+    },
   };
   return state;
 }

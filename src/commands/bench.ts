@@ -17,6 +17,7 @@ import { buildRequests, requestSampler } from '../bench/workload.js';
 import { benchSettings, warmupFor, type BenchFlags } from './bench-options.js';
 import { checkOutputs, emitReport, finalCheck } from './bench-output.js';
 import { benchProgress } from './bench-progress.js';
+import { onStopSignals } from './stop-signals.js';
 import { resolveTargets, targetFlags } from './bench-targets.js';
 import { shownUrl } from '../core/http1-head.js';
 import { loadConfig } from '../config/load.js';
@@ -74,13 +75,9 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     configFile: st.configFile,
   };
 
-  // SIGTERM (timeout, docker stop, a cancelled CI job) ends the run as Ctrl-C does: what was
-  // measured is reported, and the raw rows and interval logs are written out whole. Repeats are
-  // ignored (GNU timeout signals the process and then its whole group, so the second would
-  // otherwise kill it before the report).
-  const onSignal = () => controller.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGTERM ends the run as Ctrl-C does: what was measured is reported, and the raw rows and
+  // interval logs are written out whole. Repeats change nothing.
+  const signals = onStopSignals(() => controller.abort());
   try {
     let run;
     try {
@@ -94,9 +91,7 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
         config,
         relayVersion: relayVersion(),
         rawPath: flags.raw && resolve(io.cwd, flags.raw),
-        // Written before any reply: a target not configured as simulated may still turn out to be
-        // (the closing comment lists those), so the header does not call it real.
-        rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config: { ...config, targets: targets.map(({ info: { simulated, ...t } }) => (simulated ? { ...t, simulated } : t)) } }, 'raw rows (ms after the start of their phase)'),
+        rawHeader: headerComments({ relay: { version: relayVersion() }, seed: s.seed, config: { ...config, targets: targetsBeforeReplies(targets) } }, 'raw rows (ms after the start of their phase)'),
         hdrLogDir: flags.hdrLog && resolve(io.cwd, flags.hdrLog),
         signal: controller.signal,
         onEvent: benchProgress(io),
@@ -112,13 +107,17 @@ export async function bench(flags: BenchFlags, io: Io): Promise<BenchReport> {
     finalCheck(report, s.maxErrorRate);
     return report;
   } finally {
-    // After a signal the handlers stay until the process exits: a repeat (an impatient second
-    // Ctrl-C) must not cut the report while it drains into a slow pipe.
-    if (!controller.signal.aborted) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    signals.dispose();
   }
+}
+
+/**
+ * The targets as the raw file's header, written before any reply, can state them: one not
+ * configured as simulated may still turn out to be (the closing comment lists those), so it is
+ * not called real.
+ */
+function targetsBeforeReplies(targets: BenchTarget[]): Array<Partial<BenchTarget['info']>> {
+  return targets.map(({ info: { simulated, ...t } }) => (simulated ? { ...t, simulated } : t));
 }
 
 /** --route NAME: the route as one more target beside its endpoints, through the same Router chat uses. */
