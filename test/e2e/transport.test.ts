@@ -21,6 +21,15 @@ async function serve(handler: Handler): Promise<ReplyServer> {
 }
 afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
 
+/** A server that answers every request with a recorded stream from fixtures/sse, whatever was asked. */
+function serveStream(fixture: string): Promise<ReplyServer> {
+  const sse = readFileSync(join(FIXTURES, fixture), 'utf8');
+  return serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(sse);
+  });
+}
+
 const chat = (s: ReplyServer, ...extra: string[]) => runRelay(['chat', '--base-url', s.url, '-m', 'x', ...extra, 'hi'], { timeout: 20_000 });
 
 function batch(s: ReplyServer, n: number, ...extra: string[]) {
@@ -94,11 +103,7 @@ describe('relay over its own HTTP/1.1 transport', () => {
     ['R08b: a complete stream without [DONE]', 'R08b-finish-reason-but-no-done.sse', null],
     ['R07: an error object inside the stream', 'R07-error-object-in-stream.sse', 'model_not_found'],
   ])('a server that streams although batch asked it not to (%s): the stream is read as one', async (_name, fixture, code) => {
-    const sse = readFileSync(join(FIXTURES, fixture), 'utf8');
-    const s = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(sse);
-    });
+    const s = await serveStream(fixture);
     const r = await batch(s, 1, '--retries', '2');
     const [line] = lines(r.stdout);
     expect(line.relay.attempts).toBe(1); // neither a success nor model_not_found is retried
@@ -114,11 +119,7 @@ describe('relay over its own HTTP/1.1 transport', () => {
   });
 
   it('R08: a stream cut short fails the line as truncated, and the text it had delivered is kept on the record', async () => {
-    const sse = readFileSync(join(FIXTURES, 'R08-eof-without-done-or-finish-reason.sse'), 'utf8');
-    const s = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(sse);
-    });
+    const s = await serveStream('R08-eof-without-done-or-finish-reason.sse');
     const r = await batch(s, 1, '--retries', '0');
     expect(r.code).not.toBe(0);
     const [line] = lines(r.stdout);
