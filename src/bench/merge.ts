@@ -99,10 +99,24 @@ export function mergeRuns(dirs: string[], seed?: number): RunData {
       rate: open ? manifests.reduce((a, m) => a + (m.load.rate ?? 0), 0) : undefined,
       sent,
       delayedByCap: manifests.reduce((a, m) => a + m.load.delayedByCap, 0),
-      achievedRate: open && durationMs > 0 ? (sent * 1000) / durationMs : undefined,
+      achievedRate: open ? mergedRate(manifests, sent, durationMs) : undefined,
     },
     targets: [...byName.values()],
     interrupted: manifests.some((m) => m.interrupted),
     mergedFrom: runDirs,
   };
+}
+
+/**
+ * Open loop over all runs, as one run reckons it: (sent - 1) over the span from the first send to
+ * the last. Manifests written before runs logged their send times: sent over the whole span.
+ */
+function mergedRate(manifests: Manifest[], sent: number, durationMs: number): number | undefined {
+  const firsts = manifests.map((m) => m.load.firstSendEpochMs);
+  const lasts = manifests.map((m) => m.load.lastSendEpochMs);
+  if (firsts.every((x) => x !== undefined) && lasts.every((x) => x !== undefined)) {
+    const span = Math.max(...(lasts as number[])) - Math.min(...(firsts as number[]));
+    return sent > 1 && span > 0 ? ((sent - 1) * 1000) / span : undefined;
+  }
+  return durationMs > 0 ? (sent * 1000) / durationMs : undefined;
 }

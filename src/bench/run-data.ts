@@ -26,6 +26,9 @@ export interface LoadSummary {
   sent: number;
   delayedByCap: number;
   achievedRate?: number;
+  /** Epoch ms of the first and the last send: so merged runs' rate is reckoned as one run's. */
+  firstSendEpochMs?: number;
+  lastSendEpochMs?: number;
 }
 
 export interface RunData {

@@ -121,6 +121,7 @@ export async function runBench(o: RunOptions): Promise<RunData> {
     load: {
       mode: o.plan.mode, concurrency: o.plan.concurrency, rate: o.plan.rate, arrival: open ? o.plan.arrival ?? 'constant' : undefined,
       sent: stats.sent, delayedByCap: stats.delayedByCap, achievedRate: stats.achievedRate,
+      ...(stats.sent ? { firstSendEpochMs: startMs + stats.firstSendMs, lastSendEpochMs: startMs + stats.lastSendMs } : {}),
     },
     targets: o.targets.map((t, i) => ({
       ...t.info,

@@ -31,7 +31,7 @@ function outcome(rng: Rng, base: number): Outcome {
 }
 
 /** One run: samples for both targets over several 1-second intervals, logged as bench does. */
-async function fakeRun(dir: string, seed: number, perInterval: number, intervals: number): Promise<{ run: RunData; samples: Outcome[][] }> {
+async function fakeRun(dir: string, seed: number, perInterval: number, intervals: number, load?: RunData['load']): Promise<{ run: RunData; samples: Outcome[][] }> {
   const rng = new Rng(seed);
   const logs = new IntervalLogs(dir);
   const recorders = TARGETS.map(() => new TargetRecorder(true));
@@ -50,7 +50,7 @@ async function fakeRun(dir: string, seed: number, perInterval: number, intervals
   }
   const run: RunData = {
     relayVersion: '0.1.0', seed, config: { n: perInterval * intervals }, startMs, durationMs: intervals * 1000, stream: true,
-    load: { mode: 'closed', concurrency: 4, sent: perInterval * intervals * 2, delayedByCap: 0 },
+    load: load ?? { mode: 'closed', concurrency: 4, sent: perInterval * intervals * 2, delayedByCap: 0 },
     targets: TARGETS.map((t, i) => ({ ...t, counts: recorders[i]!.counts, histograms: recorders[i]!.totals })),
     interrupted: false,
   };
@@ -101,6 +101,22 @@ describe('interval logs and merge', () => {
       expect(report.metrics.ttft).toEqual(summarize(ttft));
       expect(report.errors + report.ok).toBe(report.requests);
     });
+  });
+
+  it('open-loop runs at the same time: the merged achieved rate is reckoned as one run\'s (sends over the span of sends)', async () => {
+    // Two machines, 20 requests/s each over the same 3 s: 60 sends each, from t to t + 2.95 s.
+    const t = 1_764_800_000_000;
+    const open = (first: number) => ({ mode: 'open' as const, concurrency: 8, rate: 20, arrival: 'constant' as const, sent: 60, delayedByCap: 0,
+      achievedRate: (59 * 1000) / 2950, firstSendEpochMs: first, lastSendEpochMs: first + 2950 });
+    const apart = mkdtempSync(join(tmpdir(), 'relay-merge-open-')); // not among the other runs' folders
+    await fakeRun(join(apart, 'o1'), 21, 1, 3, open(t));
+    await fakeRun(join(apart, 'o2'), 22, 1, 3, open(t + 10));
+    const merged = mergeRuns([join(apart, 'o1'), join(apart, 'o2')]).load;
+    rmSync(apart, { recursive: true, force: true });
+    expect(merged.rate).toBe(40);
+    expect(merged.sent).toBe(120);
+    // One run at 40/s would say (120 - 1) sends over its 2.96 s of sending: about 40, not 38.
+    expect(merged.achievedRate).toBeCloseTo((119 * 1000) / 2960, 9);
   });
 
   it('one run merged alone gives that run\'s report', () => {
