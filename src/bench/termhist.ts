@@ -1,6 +1,5 @@
 import type { Style } from '../output/style.js';
 import { bucketsOf, type Histogram } from './hdr.js';
-import { num } from './format.js';
 
 // A distribution per target in the terminal: 12 bins from the target's own 0.5th to 99.5th
 // percentile (the outermost bins also hold what lies beyond), so each shape is visible even when
@@ -27,10 +26,13 @@ export function terminalHistograms(title: string, items: Array<{ name: string; h
       counts[k]! += n;
     }
     const peak = Math.max(...counts);
+    // Decimals enough for the bin width to show (to about two digits): no two bins carry one label.
+    const decimals = Math.min(3, Math.max(0, Math.ceil(-Math.log10(width)) + 1));
+    const edge = (v: number) => v.toFixed(decimals);
     out += `${name}\n`;
     for (let k = 0; k < BINS; k++) {
       const from = lo + k * width;
-      const label = k === 0 ? `< ${num(from + width)}` : k === BINS - 1 ? `>= ${num(from)}` : `${num(from)}-${num(from + width)}`;
+      const label = k === 0 ? `< ${edge(from + width)}` : k === BINS - 1 ? `>= ${edge(from)}` : `${edge(from)}-${edge(from + width)}`;
       const bar = '█'.repeat(Math.round((counts[k]! / peak) * BAR));
       out += `  ${label.padStart(17)} ms │${style.accent(bar)} ${counts[k]}\n`;
     }

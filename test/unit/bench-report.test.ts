@@ -71,6 +71,14 @@ describe('report', () => {
     expect(counts).toHaveLength(12);
     expect(counts.reduce((x, y) => x + y, 0)).toBe(200);
   });
+
+  it('bins of a narrow distribution carry distinct labels', () => {
+    const t = target('a', undefined, undefined, Array.from({ length: 200 }, (_, i) => 141 + i / 200));
+    const text = terminalHistograms('TTFT', [{ name: 'a', h: t.histograms.ttft }], plainStyle);
+    const labels = [...text.matchAll(/^\s+(.+?) ms │/gm)].map((m) => m[1]);
+    expect(labels).toHaveLength(12);
+    expect(new Set(labels).size).toBe(12);
+  });
 });
 
 describe('files', () => {
